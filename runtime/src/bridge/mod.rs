@@ -1,0 +1,7 @@
+//! The bridge between C extensions and the interpreter: CPython 3.11's memory layouts,
+//! the exported static objects, and the per-thread error indicator. All unsafe code that
+//! touches C-visible memory lives here.
+
+pub mod errors;
+pub mod layout;
+pub mod statics;

@@ -1,0 +1,101 @@
+//! The embedded interpreter (RustPython 0.5): the only module that drives it.
+
+pub mod cli;
+mod introspect;
+pub mod venv;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use rustpython::{InterpreterBuilder, InterpreterBuilderExt};
+use rustpython_vm::{PyResult, VirtualMachine, scope::Scope};
+
+use cli::{Cli, Mode};
+
+/// `dx-py`'s entry point.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let site_packages = match venv::site_packages(cli.venv.as_deref()) {
+        Ok(sp) => sp,
+        Err(e) => {
+            eprintln!("dx-py: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    crate::bridge::statics::init();
+    let (mode, argv) = cli.mode_and_argv();
+    if let Mode::Script(path) = &mode {
+        if !std::path::Path::new(path).exists() {
+            eprintln!("dx-py: can't open file '{path}': [Errno 2] No such file or directory");
+            return ExitCode::from(2);
+        }
+    }
+    run(mode, argv, site_packages)
+}
+
+fn settings(argv: Vec<String>) -> rustpython_vm::Settings {
+    let mut settings = rustpython_vm::Settings::default();
+    settings.argv = argv;
+    let ignore_env = std::env::var_os("PYTHONIGNOREENVIRONMENT").is_some();
+    if !ignore_env {
+        if let Some(paths) = std::env::var_os("PYTHONPATH") {
+            settings.path_list.extend(std::env::split_paths(&paths).map(|p| p.to_string_lossy().into_owned()));
+        }
+    }
+    settings.write_bytecode = false;
+    settings
+}
+
+/// Runs `mode` the way CPython's `pymain_run_python` does and returns the process's exit
+/// code (uncaught exceptions print their traceback and give 1; `SystemExit` its code).
+pub fn run(mode: Mode, argv: Vec<String>, site_packages: Vec<String>) -> ExitCode {
+    let builder = InterpreterBuilder::new().init_stdlib();
+    let dxpy = introspect::module_def(&builder.ctx);
+    let builder = builder.add_native_module(dxpy).settings(settings(argv));
+    let interp = builder.interpreter();
+    let code = interp.run(move |vm| run_mode(vm, mode, &site_packages));
+    // As the OS truncates `exit(263)`: only the low byte reaches the parent.
+    ExitCode::from((code & 0xff) as u8)
+}
+
+fn run_mode(vm: &VirtualMachine, mode: Mode, site_packages: &[String]) -> PyResult<()> {
+    let scope = vm.new_scope_with_main()?;
+    // As CPython: warnings and site first, then sys.path[0].
+    let _ = vm.import("warnings", 0);
+    let site = vm.import("site", 0)?;
+    for dir in site_packages {
+        // `addsitedir` also processes .pth files (editable installs, namespace packages).
+        site.get_attr("addsitedir", vm)?.call((vm.ctx.new_str(dir.as_str()),), vm)?;
+    }
+    match mode {
+        Mode::Command(code) => {
+            vm.insert_sys_path(vm.new_pyobj(""))?;
+            vm.run_string(scope, &code, "<string>".to_owned()).map(drop)
+        }
+        Mode::Module(module) => {
+            let cwd = std::env::current_dir().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+            vm.insert_sys_path(vm.new_pyobj(cwd))?;
+            vm.run_module(&module)
+        }
+        Mode::Script(path) => run_script(vm, scope, &path),
+        Mode::Repl => {
+            vm.insert_sys_path(vm.new_pyobj(""))?;
+            rustpython::run_shell(vm, scope)
+        }
+    }
+}
+
+fn run_script(vm: &VirtualMachine, scope: Scope, path: &str) -> PyResult<()> {
+    let p = std::path::Path::new(path);
+    if p.is_dir() || path.ends_with(".zip") || path.ends_with(".pyz") {
+        // A directory or zip with __main__.py, as `python DIR` runs it.
+        vm.insert_sys_path(vm.new_pyobj(path))?;
+        return vm.run_module("__main__");
+    }
+    let dir = p.parent().map(|d| d.to_string_lossy().into_owned()).unwrap_or_default();
+    let dir = std::fs::canonicalize(if dir.is_empty() { "." } else { &dir })
+        .map(|d| d.to_string_lossy().into_owned())
+        .unwrap_or(dir);
+    vm.insert_sys_path(vm.new_pyobj(dir))?;
+    vm.run_any_file(scope, path)
+}

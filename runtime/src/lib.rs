@@ -1,0 +1,13 @@
+//! DX-Py: a Python runtime on RustPython that runs CPython 3.11 C extensions.
+//!
+//! `host` drives the embedded interpreter; `bridge` holds CPython's memory layouts and
+//! the exported objects; `capi` the hand-written C-API semantics; `generated` the code
+//! `cargo xtask gen` derives from `api-spec/` (exports, data symbols, the coverage
+//! registry); `missing` the error path of what is not implemented.
+
+pub mod bridge;
+pub mod capi;
+pub mod generated;
+pub mod host;
+pub mod missing;
+pub mod registry;

@@ -1,0 +1,80 @@
+//! Shared helpers of the integration tests: the built `dx-py`, CPython 3.11 as the
+//! reference, and C fixtures compiled at test time.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+pub fn dx_py() -> &'static str {
+    env!("CARGO_BIN_EXE_dx-py")
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A scratch directory for this test binary under cargo's target dir.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The CPython 3.11 the machine has (the reference runtime).
+pub fn python() -> &'static str {
+    static PY: OnceLock<String> = OnceLock::new();
+    PY.get_or_init(|| std::env::var("DXPY_TEST_PYTHON").unwrap_or_else(|_| "python3.11".into()))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `program args` in `cwd` with extra environment, stdin closed.
+pub fn run_in(program: &str, args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Out {
+    let mut cmd = Command::new(program);
+    cmd.args(args).current_dir(cwd).stdin(Stdio::null());
+    cmd.env_remove("VIRTUAL_ENV").env_remove("PYTHONPATH");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+pub fn run(program: &str, args: &[&str]) -> Out {
+    run_in(program, args, &repo(), &[])
+}
+
+fn python_include() -> &'static str {
+    static INC: OnceLock<String> = OnceLock::new();
+    INC.get_or_init(|| {
+        let out = run(python(), &["-c", "import sysconfig; print(sysconfig.get_paths()['include'])"]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        out.stdout.trim().to_string()
+    })
+}
+
+/// Compiles `tests/fixtures/<name>.c` into a shared object (not linked to libpython, so
+/// the C-API resolves to whichever runtime loads it) and returns its path.
+pub fn compile_fixture(name: &str) -> PathBuf {
+    let src = repo().join("tests/fixtures").join(format!("{name}.c"));
+    let out = scratch("fixtures").join(format!("{name}.so"));
+    let status = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
+        .args(["-shared", "-fPIC", "-O1", "-Wall", "-Werror", "-I", python_include(), "-o"])
+        .arg(&out)
+        .arg(&src)
+        .status()
+        .expect("cc runs");
+    assert!(status.success(), "compiling {} failed", src.display());
+    out
+}
