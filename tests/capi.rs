@@ -43,7 +43,14 @@ fn missing_function_names_itself_and_its_caller() {
     let lines: Vec<&str> = out.stdout.lines().collect();
     assert_eq!(&lines[..4], ["result 0", "calls 1", "status stub", "SystemError"], "{}", out.stdout);
     let msg = lines[4];
-    for want in ["PyList_New()", "not implemented", "listobject.h", "critical priority", "api-spec/cpython/listobject.yaml", so.to_str().unwrap()] {
+    for want in [
+        "PyList_New()",
+        "not implemented",
+        "listobject.h",
+        "critical priority",
+        "api-spec/cpython/listobject.yaml",
+        so.to_str().unwrap(),
+    ] {
         assert!(msg.contains(want), "message lacks {want:?}: {msg}");
     }
     assert_eq!(lines[5], "after None");

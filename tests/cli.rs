@@ -26,7 +26,8 @@ fn both(dir: &Path, py_args: &[&str], dx_args: &[&str]) -> (Out, Out) {
 fn script_sees_argv_like_cpython() {
     let dir = scratch("cli-argv");
     write(&dir, "show.py", "import sys\nprint(sys.argv)\nprint(__name__)\n");
-    let (py, dx) = both(&dir, &["show.py", "a", "-b", "--venv", "x y"], &["run", "show.py", "a", "-b", "--venv", "x y"]);
+    let (py, dx) =
+        both(&dir, &["show.py", "a", "-b", "--venv", "x y"], &["run", "show.py", "a", "-b", "--venv", "x y"]);
     assert_eq!(py.code, 0);
     assert_eq!(dx.stdout, py.stdout);
     assert_eq!(dx.stdout, "['show.py', 'a', '-b', '--venv', 'x y']\n__main__\n");
@@ -96,7 +97,11 @@ fn dash_c_and_dash_m() {
     assert_eq!(dx.stdout, py.stdout, "{}", dx.stderr);
 
     write(&dir, "pkg/__init__.py", "");
-    write(&dir, "pkg/tool.py", "import sys, os\nprint(os.path.basename(sys.argv[0]), sys.argv[1:])\nprint(__name__)\nsys.exit(5)\n");
+    write(
+        &dir,
+        "pkg/tool.py",
+        "import sys, os\nprint(os.path.basename(sys.argv[0]), sys.argv[1:])\nprint(__name__)\nsys.exit(5)\n",
+    );
     let (py, dx) = both(&dir, &["-m", "pkg.tool", "a", "--b"], &["-m", "pkg.tool", "a", "--b"]);
     assert_eq!((py.code, py.stdout.as_str()), (5, "tool.py ['a', '--b']\n__main__\n"));
     assert_eq!((dx.code, dx.stdout.as_str()), (py.code, py.stdout.as_str()), "{}", dx.stderr);

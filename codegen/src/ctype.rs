@@ -12,7 +12,10 @@ pub enum CType {
     /// A scalar or struct passed by value, named by its canonical Rust spelling.
     Value(&'static str),
     /// A pointer; `konst` when the pointee is const-qualified.
-    Pointer { pointee: Box<CType>, konst: bool },
+    Pointer {
+        pointee: Box<CType>,
+        konst: bool,
+    },
     /// A pointee we only ever handle through a pointer (opaque structs, function types).
     Opaque,
 }
@@ -234,10 +237,10 @@ impl CType {
         if base == "void" {
             return Ok(CType::Void);
         }
-        if let Some(e) = base.strip_prefix("enum ") {
-            if is_identifier(e.trim()) {
-                return Ok(CType::Value("c_int"));
-            }
+        if let Some(e) = base.strip_prefix("enum ")
+            && is_identifier(e.trim())
+        {
+            return Ok(CType::Value("c_int"));
         }
         VALUES
             .iter()

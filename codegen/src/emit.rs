@@ -50,12 +50,57 @@ pub fn module_name(stem: &str) -> String {
 fn is_keyword(s: &str) -> bool {
     matches!(
         s,
-        "as" | "async" | "await" | "box" | "break" | "const" | "continue" | "crate" | "dyn" | "else"
-            | "enum" | "extern" | "false" | "final" | "fn" | "for" | "gen" | "if" | "impl" | "in"
-            | "let" | "loop" | "macro" | "match" | "mod" | "move" | "mut" | "override" | "priv"
-            | "pub" | "ref" | "return" | "self" | "Self" | "static" | "struct" | "super" | "trait"
-            | "true" | "try" | "type" | "typeof" | "unsafe" | "unsized" | "use" | "virtual"
-            | "where" | "while" | "yield" | "abstract" | "become" | "do"
+        "as" | "async"
+            | "await"
+            | "box"
+            | "break"
+            | "const"
+            | "continue"
+            | "crate"
+            | "dyn"
+            | "else"
+            | "enum"
+            | "extern"
+            | "false"
+            | "final"
+            | "fn"
+            | "for"
+            | "gen"
+            | "if"
+            | "impl"
+            | "in"
+            | "let"
+            | "loop"
+            | "macro"
+            | "match"
+            | "mod"
+            | "move"
+            | "mut"
+            | "override"
+            | "priv"
+            | "pub"
+            | "ref"
+            | "return"
+            | "self"
+            | "Self"
+            | "static"
+            | "struct"
+            | "super"
+            | "trait"
+            | "true"
+            | "try"
+            | "type"
+            | "typeof"
+            | "unsafe"
+            | "unsized"
+            | "use"
+            | "virtual"
+            | "where"
+            | "while"
+            | "yield"
+            | "abstract"
+            | "become"
+            | "do"
     )
 }
 
@@ -73,7 +118,11 @@ pub fn error_expr(f: &Function) -> String {
         return "()".into();
     }
     if ret.is_pointer() {
-        return if rust.starts_with("*const") { "::core::ptr::null()".into() } else { "::core::ptr::null_mut()".into() };
+        return if rust.starts_with("*const") {
+            "::core::ptr::null()".into()
+        } else {
+            "::core::ptr::null_mut()".into()
+        };
     }
     if ret.is_struct() {
         // SAFETY of the generated code: every by-value struct in the spec is plain data
@@ -81,7 +130,15 @@ pub fn error_expr(f: &Function) -> String {
         return "unsafe { ::core::mem::zeroed() }".into();
     }
     match f.error.as_str() {
-        "none" | "0" => if ret.is_float() { "0.0".into() } else if rust == "bool" { "false".into() } else { "0".into() },
+        "none" | "0" => {
+            if ret.is_float() {
+                "0.0".into()
+            } else if rust == "bool" {
+                "false".into()
+            } else {
+                "0".into()
+            }
+        }
         e if ret.is_float() => {
             let v: f64 = e.parse().expect("checked by the loader");
             format!("{v:?}")
@@ -95,7 +152,7 @@ fn exports_file(h: &LoadedHeader) -> String {
     let mut s = String::from(DO_NOT_EDIT);
     let origin = h.file.functions.iter().find_map(|f| f.header.clone()).unwrap_or_else(|| "no header".into());
     writeln!(s, "//! Functions of api-spec/cpython/{}.yaml ({origin}).\n", h.stem).unwrap();
-    s.push_str("#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]\n\n");
+    s.push_str("#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]\n\n");
     s.push_str("use core::ffi::*;\n\nuse crate::bridge::layout::*;\nuse crate::generated::registry::idx;\n");
     for f in &h.file.functions {
         s.push('\n');
@@ -126,11 +183,14 @@ fn function(s: &mut String, h: &LoadedHeader, f: &Function) {
     match f.status {
         Status::Implemented => {
             writeln!(s, "    // SAFETY: same contract as the C function; the caller upholds it.").unwrap();
-            writeln!(s, "    unsafe {{ crate::capi::{}::{}({}) }}", module_name(&h.stem), f.name, args.join(", ")).unwrap();
+            writeln!(s, "    unsafe {{ crate::capi::{}::{}({}) }}", module_name(&h.stem), f.name, args.join(", "))
+                .unwrap();
         }
         Status::Stub | Status::Unsupported => {
             writeln!(s, "    crate::missing::called(idx::{});", f.name).unwrap();
-            writeln!(s, "    {}", error_expr(f)).unwrap();
+            if !ret.is_void() {
+                writeln!(s, "    {}", error_expr(f)).unwrap();
+            }
         }
     }
     s.push_str("}\n");
@@ -138,7 +198,8 @@ fn function(s: &mut String, h: &LoadedHeader, f: &Function) {
 
 /// The C prototype, for doc comments and messages.
 pub fn c_prototype(f: &Function) -> String {
-    let mut params: Vec<String> = f.params.iter().map(|p| format!("{} {}", p.ctype, p.name).replace("* ", "*")).collect();
+    let mut params: Vec<String> =
+        f.params.iter().map(|p| format!("{} {}", p.ctype, p.name).replace("* ", "*")).collect();
     if f.variadic {
         params.push("...".into());
     }
@@ -194,7 +255,9 @@ fn registry_file(spec: &Spec) -> String {
     let rows: Vec<_> = spec
         .functions()
         .map(|(h, f)| (h, f.name.as_str(), &f.header, f.effective_priority(), f.status, f.stable_abi.is_some(), true))
-        .chain(spec.data().map(|(h, d)| (h, d.name.as_str(), &d.header, d.effective_priority(), d.status, d.stable_abi.is_some(), false)))
+        .chain(spec.data().map(|(h, d)| {
+            (h, d.name.as_str(), &d.header, d.effective_priority(), d.status, d.stable_abi.is_some(), false)
+        }))
         .collect();
     s.push_str("/// Row index of each function.\n#[allow(non_upper_case_globals)]\npub mod idx {\n");
     for (i, (_, name, ..)) in rows.iter().enumerate().filter(|(_, r)| r.6) {
@@ -215,7 +278,8 @@ fn registry_file(spec: &Spec) -> String {
     }
     s.push_str("];\n\n");
     writeln!(s, "/// Calls per row in this process.").unwrap();
-    writeln!(s, "pub static CALLS: [AtomicU64; {}] = [const {{ AtomicU64::new(0) }}; {}];", rows.len(), rows.len()).unwrap();
+    writeln!(s, "pub static CALLS: [AtomicU64; {}] = [const {{ AtomicU64::new(0) }}; {}];", rows.len(), rows.len())
+        .unwrap();
     s
 }
 
@@ -232,7 +296,8 @@ fn numpy_file(spec: &Spec) -> String {
                 .filter_map(|sl| if pick == 1 { sl.slot_v1 } else { sl.slot_v2 }.map(|i| (i, sl.name.as_str())))
                 .collect();
             let len = slots.keys().next_back().map(|m| m + 1).unwrap_or(0);
-            writeln!(s, "/// `{}` in NumPy {}'s layout.", n.table.table, if pick == 1 { "1.26" } else { "2.x" }).unwrap();
+            writeln!(s, "/// `{}` in NumPy {}'s layout.", n.table.table, if pick == 1 { "1.26" } else { "2.x" })
+                .unwrap();
             writeln!(s, "pub static {const_name}_{layout}: [Option<&str>; {len}] = [").unwrap();
             for i in 0..len {
                 match slots.get(&i) {

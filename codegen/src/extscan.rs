@@ -27,12 +27,11 @@ pub fn imports_of_elf(data: &[u8]) -> Result<BTreeSet<String>, String> {
     let file = object::File::parse(data).map_err(|e| format!("not a readable ELF file: {e}"))?;
     let mut out = BTreeSet::new();
     for sym in file.dynamic_symbols() {
-        if sym.is_undefined() {
-            if let Ok(name) = sym.name() {
-                if is_capi_symbol(name) {
-                    out.insert(name.to_string());
-                }
-            }
+        if sym.is_undefined()
+            && let Ok(name) = sym.name()
+            && is_capi_symbol(name)
+        {
+            out.insert(name.to_string());
         }
     }
     Ok(out)

@@ -82,12 +82,8 @@ impl Spec {
         let mut errors = Vec::new();
         let mut seen: HashMap<&str, (&Path, usize)> = HashMap::new();
         for h in &self.headers {
-            let names = h
-                .file
-                .functions
-                .iter()
-                .map(|f| f.name.as_str())
-                .chain(h.file.data.iter().map(|d| d.name.as_str()));
+            let names =
+                h.file.functions.iter().map(|f| f.name.as_str()).chain(h.file.data.iter().map(|d| d.name.as_str()));
             let mut occurrences: HashMap<&str, usize> = HashMap::new();
             for name in names {
                 let nth = occurrences.entry(name).or_insert(0);
@@ -97,10 +93,7 @@ impl Spec {
                     errors.push(SpecError {
                         file: h.path.clone(),
                         line,
-                        reason: format!(
-                            "duplicate symbol `{name}` (first defined at {}:{pline})",
-                            pfile.display()
-                        ),
+                        reason: format!("duplicate symbol `{name}` (first defined at {}:{pline})", pfile.display()),
                     });
                 } else {
                     seen.insert(name, (&h.path, line));
@@ -129,14 +122,12 @@ impl Spec {
             let mut slots2: HashMap<u32, &str> = HashMap::new();
             for s in &n.table.slots {
                 let line = n.lines.get(&s.name).and_then(|l| l.first()).copied().unwrap_or(1);
-                let mut fail = |reason: String| {
-                    errors.push(SpecError { file: n.path.clone(), line, reason })
-                };
+                let mut fail = |reason: String| errors.push(SpecError { file: n.path.clone(), line, reason });
                 for (slot, map, which) in [(s.slot_v1, &mut slots1, "slot_v1"), (s.slot_v2, &mut slots2, "slot_v2")] {
-                    if let Some(slot) = slot {
-                        if let Some(other) = map.insert(slot, &s.name) {
-                            fail(format!("{which} {slot} of `{}` is also used by `{other}`", s.name));
-                        }
+                    if let Some(slot) = slot
+                        && let Some(other) = map.insert(slot, &s.name)
+                    {
+                        fail(format!("{which} {slot} of `{}` is also used by `{other}`", s.name));
                     }
                 }
                 if s.slot_v1.is_none() && s.slot_v2.is_none() {
@@ -145,9 +136,10 @@ impl Spec {
                 if s.kind == SlotKind::Function && s.params.is_none() {
                     fail(format!("function slot `{}` has no `params`", s.name));
                 }
-                let declared = s.ctype.iter().map(|t| {
-                    if s.kind == SlotKind::Function { CType::parse(t) } else { CType::parse_object(t) }
-                });
+                let declared = s
+                    .ctype
+                    .iter()
+                    .map(|t| if s.kind == SlotKind::Function { CType::parse(t) } else { CType::parse_object(t) });
                 let params = s.params.iter().flatten().map(|p| CType::parse(&p.ctype));
                 if let Some(Err(e)) = declared.chain(params).find(|r| r.is_err()) {
                     fail(format!("slot `{}`: {e}", s.name));
@@ -244,9 +236,7 @@ pub fn check_function(f: &Function) -> Result<(), String> {
 fn yaml_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|rd| {
-            rd.filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
-                .collect()
+            rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "yaml")).collect()
         })
         .unwrap_or_default();
     files.sort();
@@ -278,12 +268,7 @@ pub fn parse_header(path: &Path, text: &str) -> Result<LoadedHeader, SpecError> 
     } else {
         serde_yaml_ng::from_str(text).map_err(|e| yaml_error(path, e))?
     };
-    Ok(LoadedHeader {
-        path: path.to_owned(),
-        stem: stem(path),
-        file,
-        lines: entry_lines(text),
-    })
+    Ok(LoadedHeader { path: path.to_owned(), stem: stem(path), file, lines: entry_lines(text) })
 }
 
 pub fn parse_numpy(path: &Path, text: &str) -> Result<LoadedNumpy, SpecError> {
@@ -406,7 +391,13 @@ functions:
             (GOOD.replace("  ref: new\n", "").replace("  returns: void", "  returns: void\n  ref: new"), "has `ref`"),
             (GOOD.replace("  status: stub", "  status: unsupported"), "gives no `reason`"),
             (GOOD.replace("  error: 'NULL'", "  error: '-1'"), "returns a pointer"),
-            (GOOD.replace("  private: false\n  priority: critical\n  status: stub", "  private: true\n  priority: critical\n  status: stub"), "`private` must be false"),
+            (
+                GOOD.replace(
+                    "  private: false\n  priority: critical\n  status: stub",
+                    "  private: true\n  priority: critical\n  status: stub",
+                ),
+                "`private` must be false",
+            ),
             (GOOD.replace("  error: 'NULL'\n", "  error: 'NULL'\n  steals: [nope]\n"), "steals `nope`"),
         ];
         for (text, want) in cases {

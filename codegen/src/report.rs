@@ -10,9 +10,9 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
+use crate::Spec;
 use crate::extscan::ExtImports;
 use crate::spec::{Priority, SlotKind, Status};
-use crate::Spec;
 
 /// Header shown for entries no installed header declares.
 pub const NO_HEADER: &str = "(none)";
@@ -103,11 +103,7 @@ pub fn items_from_spec(spec: &Spec) -> Vec<Item> {
 
 /// `part / total * 100`, rounded to one decimal; 0.0 when `total` is 0.
 pub fn percent(part: u64, total: u64) -> f64 {
-    if total == 0 {
-        0.0
-    } else {
-        (part as f64 * 1000.0 / total as f64).round() / 10.0
-    }
+    if total == 0 { 0.0 } else { (part as f64 * 1000.0 / total as f64).round() / 10.0 }
 }
 
 /// Counts by status of a group of items.
@@ -235,7 +231,16 @@ impl Section {
             .map(|i| HotEntry { name: i.name.clone(), status: i.status, priority: i.priority, calls: i.calls })
             .collect();
         hot_not_implemented.sort_by(|a, b| b.calls.cmp(&a.calls).then_with(|| a.name.cmp(&b.name)));
-        Section { totals, by_kind, by_priority, by_abi, by_visibility, by_header, missing_critical, hot_not_implemented }
+        Section {
+            totals,
+            by_kind,
+            by_priority,
+            by_abi,
+            by_visibility,
+            by_header,
+            missing_critical,
+            hot_not_implemented,
+        }
     }
 
     /// The counts of one priority.
@@ -301,21 +306,15 @@ impl ExtReport {
 /// Classifies what `ext` imports against `items` (NumPy slots are not linked symbols and
 /// are ignored).
 pub fn ext_report(ext: &ExtImports, items: &[Item]) -> ExtReport {
-    let by_name: HashMap<&str, Status> = items
-        .iter()
-        .filter(|i| i.kind != ItemKind::NumpySlot)
-        .map(|i| (i.name.as_str(), i.status))
-        .collect();
+    let by_name: HashMap<&str, Status> =
+        items.iter().filter(|i| i.kind != ItemKind::NumpySlot).map(|i| (i.name.as_str(), i.status)).collect();
     ext_report_with(ext, &by_name)
 }
 
 /// [`ext_report`] for several extensions (one lookup table for all).
 pub fn ext_reports(exts: &[ExtImports], items: &[Item]) -> Vec<ExtReport> {
-    let by_name: HashMap<&str, Status> = items
-        .iter()
-        .filter(|i| i.kind != ItemKind::NumpySlot)
-        .map(|i| (i.name.as_str(), i.status))
-        .collect();
+    let by_name: HashMap<&str, Status> =
+        items.iter().filter(|i| i.kind != ItemKind::NumpySlot).map(|i| (i.name.as_str(), i.status)).collect();
     exts.iter().map(|e| ext_report_with(e, &by_name)).collect()
 }
 
@@ -646,10 +645,7 @@ pub fn svg_trend(history: &[HistoryEntry]) -> String {
             ty + 14.0
         );
     }
-    let _ = writeln!(
-        s,
-        r##"<rect x="{LEFT}" y="{TOP}" width="{pw}" height="{ph}" fill="none" stroke="#999999"/>"##
-    );
+    let _ = writeln!(s, r##"<rect x="{LEFT}" y="{TOP}" width="{pw}" height="{ph}" fill="none" stroke="#999999"/>"##);
     s.push_str("</svg>\n");
     s
 }

@@ -15,6 +15,12 @@ pub enum RefKind {
     Null,
 }
 
+/// How `cargo xtask import-spec` computes `priority` (the coverage report states it).
+pub const PRIORITY_RULE: &str = "critical: imported by at least one extension of the reference set \
+(every .so in CPython 3.11's lib-dynload plus the wheels pinned in api-spec/reference-wheels.txt); \
+important: otherwise in the stable ABI; optional: the rest. \
+NumPy slots: important when present in both the 1.26 and the 2.x table layouts, optional otherwise.";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Priority {

@@ -5,10 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use dxpy_codegen::Spec;
 use dxpy_codegen::extscan;
 use dxpy_codegen::load::parse_header;
 use dxpy_codegen::report::{self, ItemKind};
-use dxpy_codegen::Spec;
 
 const WHEEL_PREFIX: &str = "markupsafe-2.1.5-cp311-cp311-";
 const SPEEDUPS: &str = "markupsafe/_speedups.cpython-311-x86_64-linux-gnu.so";
@@ -146,7 +146,12 @@ fn markupsafe_wheel_ext_report() {
     for r in &reports {
         let mut all: Vec<&String> = r.implemented.iter().chain(&r.stubbed).chain(&r.missing).collect();
         all.sort();
-        assert_eq!(all, r.required.iter().collect::<Vec<_>>(), "{}: required = implemented + stubbed + missing", r.name);
+        assert_eq!(
+            all,
+            r.required.iter().collect::<Vec<_>>(),
+            "{}: required = implemented + stubbed + missing",
+            r.name
+        );
     }
     let r = reports.iter().find(|r| r.name == speedups.name).unwrap();
     assert_eq!(r.implemented, ["PyUnicode_New", "_Py_Dealloc", "_Py_NoneStruct"]);

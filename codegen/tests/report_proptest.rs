@@ -35,11 +35,7 @@ fn arb_item() -> impl Strategy<Value = Item> {
 fn arb_items_with_calls() -> impl Strategy<Value = Vec<Item>> {
     prop::collection::vec(arb_item(), 0..40).prop_flat_map(|items| {
         let n = items.len();
-        let calls = if n == 0 {
-            Just(Vec::new()).boxed()
-        } else {
-            prop::collection::vec(0..n, 0..100).boxed()
-        };
+        let calls = if n == 0 { Just(Vec::new()).boxed() } else { prop::collection::vec(0..n, 0..100).boxed() };
         (Just(items), calls).prop_map(|(mut items, calls)| {
             for i in calls {
                 items[i].calls += 1;
@@ -116,10 +112,8 @@ fn check_section(items: &[&Item], sec: &report::Section, json: &Value) {
     let mut headers: Vec<String> = items.iter().map(|i| i.header.clone()).collect();
     headers.sort();
     headers.dedup();
-    let by_header: Vec<(String, Counts)> = headers
-        .iter()
-        .map(|h| (h.clone(), recount(all().filter(move |i| &i.header == h))))
-        .collect();
+    let by_header: Vec<(String, Counts)> =
+        headers.iter().map(|h| (h.clone(), recount(all().filter(move |i| &i.header == h)))).collect();
     check_rows(&sec.by_header, &json["by_header"], &by_header);
     let by_kind: Vec<(String, Counts)> = [ItemKind::Function, ItemKind::Data, ItemKind::NumpySlot]
         .into_iter()

@@ -3,10 +3,10 @@
 
 use std::path::Path;
 
-use dxpy_codegen::report::{self, Report};
 use dxpy_codegen::Spec;
+use dxpy_codegen::report::{self, Report};
 
-const RULE: &str = "critical: imported by at least one extension of the reference set (every .so in CPython 3.11's lib-dynload plus the wheels pinned in api-spec/reference-wheels.txt); important: otherwise in the stable ABI; optional: the rest. NumPy slots: important when present in both the 1.x and 2.x table layouts, optional otherwise.";
+use dxpy_codegen::spec::PRIORITY_RULE as RULE;
 
 #[test]
 fn coverage_real_spec() {

@@ -6,9 +6,18 @@ use dxpy_codegen::extscan::ExtImports;
 use dxpy_codegen::report::{self, HistoryEntry, Item, ItemKind, Report};
 use dxpy_codegen::spec::{Priority, Status};
 
-const RULE: &str = "critical: imported by a reference extension; important: otherwise in the stable ABI; optional: the rest.";
+const RULE: &str =
+    "critical: imported by a reference extension; important: otherwise in the stable ABI; optional: the rest.";
 
-fn item(name: &str, header: &str, kind: ItemKind, priority: Priority, status: Status, stable_abi: bool, calls: u64) -> Item {
+fn item(
+    name: &str,
+    header: &str,
+    kind: ItemKind,
+    priority: Priority,
+    status: Status,
+    stable_abi: bool,
+    calls: u64,
+) -> Item {
     Item {
         name: name.into(),
         header: header.into(),
@@ -46,7 +55,10 @@ fn fixture() -> Report {
         symbols: syms.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>(),
     };
     let exts = vec![
-        ext("site-packages/fast/_ready.cpython-311-x86_64-linux-gnu.so", &["PyLong_FromLong", "Py_IncRef", "_Py_NoneStruct"]),
+        ext(
+            "site-packages/fast/_ready.cpython-311-x86_64-linux-gnu.so",
+            &["PyLong_FromLong", "Py_IncRef", "_Py_NoneStruct"],
+        ),
         ext(
             "wheels/slow-1.0-cp311-cp311-manylinux2014_x86_64.whl!slow/_core.cpython-311-x86_64-linux-gnu.so",
             &["PyCode_New", "PyLong_Type", "PyObject_GetAttr", "PyUnstable_Code_New", "Py_IncRef"],
@@ -65,7 +77,11 @@ fn fixture() -> Report {
         numpy_implemented: 1,
         numpy_percent: 33.3,
     };
-    let history = vec![h("2025-01-01", "aaaaaaa", 3, 33.3), h("2025-01-08", "bbbbbbb", 5, 50.0), h("2025-01-15", "ccccccc", 6, 66.7)];
+    let history = vec![
+        h("2025-01-01", "aaaaaaa", 3, 33.3),
+        h("2025-01-08", "bbbbbbb", 5, 50.0),
+        h("2025-01-15", "ccccccc", 6, 66.7),
+    ];
     Report::build(&items, &exts, history)
 }
 
@@ -119,7 +135,9 @@ fn ext_reports_classify_every_symbol() {
 #[test]
 fn long_lists_are_collapsed() {
     let items: Vec<Item> = (0..25)
-        .map(|i| item(&format!("PyThing_{i:02}"), "thing.h", ItemKind::Function, Priority::Critical, Status::Stub, true, 0))
+        .map(|i| {
+            item(&format!("PyThing_{i:02}"), "thing.h", ItemKind::Function, Priority::Critical, Status::Stub, true, 0)
+        })
         .collect();
     let r = Report::build(&items, &[], Vec::new());
     let md = report::render_markdown(&r, RULE);

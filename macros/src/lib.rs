@@ -19,6 +19,10 @@ use quote::{ToTokens, quote};
 use syn::{FnArg, ItemFn, ReturnType, parse_macro_input};
 
 fn spec_dir() -> PathBuf {
+    // Tests of the macro itself point it at a small spec.
+    if let Some(dir) = std::env::var_os("DXPY_API_SPEC") {
+        return PathBuf::from(dir);
+    }
     // The runtime crate sits one level below the workspace root, beside api-spec/.
     let manifest = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
     PathBuf::from(manifest).join("..").join("api-spec")
@@ -27,9 +31,7 @@ fn spec_dir() -> PathBuf {
 fn spec() -> &'static Result<Spec, String> {
     static SPEC: OnceLock<Result<Spec, String>> = OnceLock::new();
     SPEC.get_or_init(|| {
-        Spec::load_dir(&spec_dir()).map_err(|errs| {
-            errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n")
-        })
+        Spec::load_dir(&spec_dir()).map_err(|errs| errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))
     })
 }
 
@@ -52,18 +54,26 @@ pub fn capi(attr: TokenStream, item: TokenStream) -> TokenStream {
     let Some((file, entry)) = spec.function(&name) else {
         return error(
             span,
-            format!("`{name}` has no entry in api-spec/: add it to the YAML file of its header (see `cargo xtask import-spec`)"),
+            format!(
+                "`{name}` has no entry in api-spec/: add it to the YAML file of its header (see `cargo xtask import-spec`)"
+            ),
         );
     };
     let at = format!("{}:{} (entry `{name}`)", rel(&file.path), file.line_of(&name));
     if entry.status != Status::Implemented {
         return error(
             span,
-            format!("{at} has `status: {}`; set `status: implemented` there, then run `cargo xtask gen`", entry.status.as_str()),
+            format!(
+                "{at} has `status: {}`; set `status: implemented` there, then run `cargo xtask gen`",
+                entry.status.as_str()
+            ),
         );
     }
     if func.sig.variadic.is_some() || func.sig.abi.is_some() {
-        return error(span, format!("{at}: write the semantics as a plain `unsafe fn`; the generated export is the `extern \"C\"` one"));
+        return error(
+            span,
+            format!("{at}: write the semantics as a plain `unsafe fn`; the generated export is the `extern \"C\"` one"),
+        );
     }
     if func.sig.unsafety.is_none() {
         return error(span, format!("{at}: C-API semantics take raw pointers from C; declare it `unsafe fn`"));
@@ -87,7 +97,11 @@ pub fn capi(attr: TokenStream, item: TokenStream) -> TokenStream {
         return error(at_span, format!("{at}: {message}"));
     }
 
-    let on_panic: proc_macro2::TokenStream = error_expr(entry).parse().expect("error_expr is Rust");
+    // A void function has nothing to return after the error is set.
+    let on_panic: proc_macro2::TokenStream = match entry.returns.as_str() {
+        "void" => proc_macro2::TokenStream::new(),
+        _ => error_expr(entry).parse().expect("error_expr is Rust"),
+    };
     let yaml = file.path.canonicalize().unwrap_or_else(|_| file.path.clone());
     let yaml = yaml.to_string_lossy().into_owned();
     let attrs = &func.attrs;
@@ -96,7 +110,8 @@ pub fn capi(attr: TokenStream, item: TokenStream) -> TokenStream {
     let body = &func.block;
     quote! {
         #(#attrs)*
-        #[allow(non_snake_case)]
+        // The error value is spelled `(-1i64) as T` for every integer T.
+        #[allow(non_snake_case, clippy::unnecessary_cast)]
         #vis #sig {
             // Rebuild when the spec entry changes.
             const _: &[u8] = include_bytes!(#yaml);
@@ -137,7 +152,10 @@ fn check_signature(entry: &Function, params: &[String], ret: &str) -> Result<(),
         if canonical_rust(have) != canonical_rust(&want) {
             return Err(Mismatch {
                 param: Some(i),
-                message: format!("parameter `{}` is `{}` in C, so `{want}` in Rust; found `{have}`", param.name, param.ctype),
+                message: format!(
+                    "parameter `{}` is `{}` in C, so `{want}` in Rust; found `{have}`",
+                    param.name, param.ctype
+                ),
             });
         }
     }
@@ -195,7 +213,10 @@ mod tests {
     #[test]
     fn accepts_equivalent_spellings() {
         let e = entry();
-        assert_eq!(check_signature(&e, &strings(&["*mut PyObject", "isize"]), "*mut crate::bridge::layout::PyObject"), Ok(()));
+        assert_eq!(
+            check_signature(&e, &strings(&["*mut PyObject", "isize"]), "*mut crate::bridge::layout::PyObject"),
+            Ok(())
+        );
         assert_eq!(check_signature(&e, &strings(&["* mut PyObject", "Py_ssize_t"]), "*mut PyObject"), Ok(()));
     }
 

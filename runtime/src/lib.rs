@@ -7,6 +7,8 @@
 
 pub mod bridge;
 pub mod capi;
+// Generated code is checked byte for byte against the generator; rustfmt must not touch it.
+#[rustfmt::skip]
 pub mod generated;
 pub mod host;
 pub mod missing;

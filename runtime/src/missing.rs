@@ -48,10 +48,7 @@ fn caller_object() -> Option<String> {
     let own = object_of(caller_object as *const c_void)?;
     // The innermost frames are DX-Py's own (this function, the stub); the next one is
     // whoever called the stub. When that is the C library, no extension called us.
-    let caller = frames[..n.max(0) as usize]
-        .iter()
-        .filter_map(|&pc| object_of(pc))
-        .find(|obj| *obj != own)?;
+    let caller = frames[..n.max(0) as usize].iter().filter_map(|&pc| object_of(pc)).find(|obj| *obj != own)?;
     let file = caller.rsplit('/').next().unwrap_or(&caller);
     let system = ["libc.so", "ld-linux", "libpthread.so", "libdl.so", "libgcc_s.so"];
     (!system.iter().any(|s| file.starts_with(s))).then_some(caller)

@@ -5,13 +5,12 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use dxpy_codegen::Spec;
 use dxpy_codegen::extscan;
 use dxpy_codegen::report::{self, HistoryEntry, Report};
 use dxpy_codegen::spec::Priority;
-use dxpy_codegen::Spec;
 
-/// How the importer assigns `priority` (shown at the top of the report).
-pub const PRIORITY_RULE: &str = "critical: imported by at least one extension of the reference set (every .so in CPython 3.11's lib-dynload plus the wheels pinned in api-spec/reference-wheels.txt); important: otherwise in the stable ABI; optional: the rest. NumPy slots: important when present in both the 1.x and 2.x table layouts, optional otherwise.";
+use dxpy_codegen::spec::PRIORITY_RULE;
 
 pub const HISTORY_FILE: &str = "coverage-history.jsonl";
 
@@ -134,10 +133,7 @@ fn write(path: &Path, text: &str) -> Result<(), String> {
 
 /// Today's date (UTC) as `YYYY-MM-DD`.
 fn today() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     report::date_from_unix(secs)
 }
 

@@ -23,10 +23,7 @@ pub fn run(args: Args) -> Result<(), String> {
             println!("runtime/src/generated/ is up to date ({} files)", files.len());
             return Ok(());
         }
-        return Err(format!(
-            "runtime/src/generated/ is stale; run `cargo xtask gen`. Differs: {}",
-            stale.join(", ")
-        ));
+        return Err(format!("runtime/src/generated/ is stale; run `cargo xtask gen`. Differs: {}", stale.join(", ")));
     }
     for rel in existing(&out) {
         if !files.contains_key(&rel) {

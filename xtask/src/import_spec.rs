@@ -18,11 +18,7 @@ use object::{Object, ObjectSymbol};
 use decl::{DataDecl, FnDecl};
 use merge::Changes;
 
-/// The mechanical priority rule (shown in the coverage report).
-pub const PRIORITY_RULE: &str = "critical: imported by at least one extension of the reference set \
-(every .so in CPython 3.11's lib-dynload plus the wheels pinned in api-spec/reference-wheels.txt); \
-important: otherwise in the stable ABI; optional: the rest. \
-NumPy slots: important when present in both the 1.26 and the 2.x table layouts, optional otherwise.";
+use dxpy_codegen::spec::PRIORITY_RULE;
 
 const UNLISTED_REASON: &str = "declared in no installed CPython 3.11 header; signature unknown";
 
@@ -369,9 +365,9 @@ pub fn run(args: Args) -> Result<(), String> {
         let st = stable.get(name);
         let f = match decls.get(name) {
             Some(d) => {
-                let src = sources.entry(d.header.clone()).or_insert_with(|| {
-                    std::fs::read_to_string(py.include.join(&d.header)).unwrap_or_default()
-                });
+                let src = sources
+                    .entry(d.header.clone())
+                    .or_insert_with(|| std::fs::read_to_string(py.include.join(&d.header)).unwrap_or_default());
                 let pdecls = decl::find_param_decls(src, name, d.line);
                 let names = decl::param_names(
                     pdecls.as_deref(),
@@ -603,7 +599,11 @@ fn summary(spec: &dxpy_codegen::Spec, np: &[(String, NumpyTable)]) {
     }
     let sf = fns.iter().filter(|f| f.stable_abi.is_some()).count();
     let sd = data.iter().filter(|d| d.stable_abi.is_some()).count();
-    println!("stable ABI: {sf} functions, {sd} data; full ABI only: {} functions, {} data", fns.len() - sf, data.len() - sd);
+    println!(
+        "stable ABI: {sf} functions, {sd} data; full ABI only: {} functions, {} data",
+        fns.len() - sf,
+        data.len() - sd
+    );
     for (stem, t) in np {
         let both = t.slots.iter().filter(|s| s.slot_v1.is_some() && s.slot_v2.is_some()).count();
         let v1 = t.slots.iter().filter(|s| s.slot_v1.is_some()).count();

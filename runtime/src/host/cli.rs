@@ -90,7 +90,10 @@ mod tests {
             parse(&["run", "app.py", "-x", "--venv", "y"]),
             (Mode::Script("app.py".into()), vec!["app.py".into(), "-x".into(), "--venv".into(), "y".into()])
         );
-        assert_eq!(parse(&["-c", "print(1)", "a", "-b"]), (Mode::Command("print(1)".into()), vec!["-c".into(), "a".into(), "-b".into()]));
+        assert_eq!(
+            parse(&["-c", "print(1)", "a", "-b"]),
+            (Mode::Command("print(1)".into()), vec!["-c".into(), "a".into(), "-b".into()])
+        );
         assert_eq!(parse(&["-m", "json.tool", "f"]), (Mode::Module("json.tool".into()), vec!["-m".into(), "f".into()]));
         assert_eq!(parse(&[]), (Mode::Repl, vec![String::new()]));
         assert_eq!(parse(&["app.py", "1"]), (Mode::Script("app.py".into()), vec!["app.py".into(), "1".into()]));

@@ -22,8 +22,9 @@ mod _dxpy {
     }
 
     fn row(name: &PyStrRef, vm: &VirtualMachine) -> PyResult<usize> {
-        registry::index_of(&name.to_string_lossy())
-            .ok_or_else(|| vm.new_key_error(vm.ctx.new_str(format!("{} is not in the C-API spec", name.to_string_lossy())).into()))
+        registry::index_of(&name.to_string_lossy()).ok_or_else(|| {
+            vm.new_key_error(vm.ctx.new_str(format!("{} is not in the C-API spec", name.to_string_lossy())).into())
+        })
     }
 
     /// How often the C-API function `name` was called in this process.

@@ -24,11 +24,11 @@ pub fn main() -> ExitCode {
     };
     crate::bridge::statics::init();
     let (mode, argv) = cli.mode_and_argv();
-    if let Mode::Script(path) = &mode {
-        if !std::path::Path::new(path).exists() {
-            eprintln!("dx-py: can't open file '{path}': [Errno 2] No such file or directory");
-            return ExitCode::from(2);
-        }
+    if let Mode::Script(path) = &mode
+        && !std::path::Path::new(path).exists()
+    {
+        eprintln!("dx-py: can't open file '{path}': [Errno 2] No such file or directory");
+        return ExitCode::from(2);
     }
     run(mode, argv, site_packages)
 }
@@ -37,10 +37,8 @@ fn settings(argv: Vec<String>) -> rustpython_vm::Settings {
     let mut settings = rustpython_vm::Settings::default();
     settings.argv = argv;
     let ignore_env = std::env::var_os("PYTHONIGNOREENVIRONMENT").is_some();
-    if !ignore_env {
-        if let Some(paths) = std::env::var_os("PYTHONPATH") {
-            settings.path_list.extend(std::env::split_paths(&paths).map(|p| p.to_string_lossy().into_owned()));
-        }
+    if !ignore_env && let Some(paths) = std::env::var_os("PYTHONPATH") {
+        settings.path_list.extend(std::env::split_paths(&paths).map(|p| p.to_string_lossy().into_owned()));
     }
     settings.write_bytecode = false;
     settings

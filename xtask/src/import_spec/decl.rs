@@ -115,7 +115,13 @@ fn canonical_ints(toks: Vec<Tok>) -> Vec<Tok> {
             j += 1;
         }
         let base = if chr {
-            if unsigned { "unsigned char" } else if signed { "signed char" } else { "char" }
+            if unsigned {
+                "unsigned char"
+            } else if signed {
+                "signed char"
+            } else {
+                "char"
+            }
         } else {
             match (longs, short, unsigned) {
                 (2, _, true) => "unsigned long long",
@@ -260,10 +266,7 @@ pub fn parse_prototype(body: &str) -> Option<FnProto> {
     let params = &body[open + 1..body.len() - 1];
     let head = body[..open].trim();
     // name = trailing identifier of head
-    let name_start = head
-        .rfind(|c: char| !(c == '_' || c.is_ascii_alphanumeric()))
-        .map(|i| i + 1)
-        .unwrap_or(0);
+    let name_start = head.rfind(|c: char| !(c == '_' || c.is_ascii_alphanumeric())).map(|i| i + 1).unwrap_or(0);
     let name = &head[name_start..];
     if name.is_empty() || name.chars().next().unwrap().is_ascii_digit() {
         return None; // e.g. a function returning a function pointer
@@ -332,8 +335,23 @@ pub fn strip_comments(src: &str) -> String {
 }
 
 const TYPE_WORDS: &[&str] = &[
-    "const", "volatile", "restrict", "__restrict", "int", "char", "short", "long", "unsigned",
-    "signed", "float", "double", "void", "_Bool", "struct", "enum", "union",
+    "const",
+    "volatile",
+    "restrict",
+    "__restrict",
+    "int",
+    "char",
+    "short",
+    "long",
+    "unsigned",
+    "signed",
+    "float",
+    "double",
+    "void",
+    "_Bool",
+    "struct",
+    "enum",
+    "union",
 ];
 
 /// The name declared by one parameter declaration, if it names one.
@@ -341,13 +359,14 @@ pub fn param_name(decl: &str) -> Option<String> {
     let toks = tokenize(decl);
     // Function pointer: `R (*name)(args)` or `R (*)(args)`.
     for w in toks.windows(3) {
-        if let [Tok::Punct(a), Tok::Punct(b), c] = w {
-            if a == "(" && b == "*" {
-                return match c {
-                    Tok::Ident(n) if !TYPE_WORDS.contains(&n.as_str()) => Some(n.clone()),
-                    _ => None,
-                };
-            }
+        if let [Tok::Punct(a), Tok::Punct(b), c] = w
+            && a == "("
+            && b == "*"
+        {
+            return match c {
+                Tok::Ident(n) if !TYPE_WORDS.contains(&n.as_str()) => Some(n.clone()),
+                _ => None,
+            };
         }
     }
     // Drop array suffixes `[...]`.
@@ -457,10 +476,11 @@ pub fn param_names(decls: Option<&[String]>, doc: Option<&[String]>, count: usiz
     for i in 0..count {
         if let Some(n) = &header[i] {
             names[i] = n.clone();
-        } else if let Some(n) = doc.map(|d| &d[i]) {
-            if !header.iter().flatten().any(|h| h == n) && is_c_ident(n) {
-                names[i] = n.clone();
-            }
+        } else if let Some(n) = doc.map(|d| &d[i])
+            && !header.iter().flatten().any(|h| h == n)
+            && is_c_ident(n)
+        {
+            names[i] = n.clone();
         }
     }
     // Two parameters must not share a name.
@@ -476,7 +496,8 @@ pub fn param_names(decls: Option<&[String]>, doc: Option<&[String]>, count: usiz
 
 fn is_c_ident(s: &str) -> bool {
     let mut c = s.chars();
-    matches!(c.next(), Some(x) if x == '_' || x.is_ascii_alphabetic()) && c.all(|x| x == '_' || x.is_ascii_alphanumeric())
+    matches!(c.next(), Some(x) if x == '_' || x.is_ascii_alphabetic())
+        && c.all(|x| x == '_' || x.is_ascii_alphanumeric())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -560,7 +581,10 @@ mod tests {
         assert_eq!(normalize_type("short int"), "short");
         assert_eq!(normalize_type("signed char"), "signed char");
         assert_eq!(normalize_type("unsigned"), "unsigned int");
-        assert_eq!(normalize_type("char *(*)(FILE *, FILE *, const char *)"), "char *(*)(FILE *, FILE *, const char *)");
+        assert_eq!(
+            normalize_type("char *(*)(FILE *, FILE *, const char *)"),
+            "char *(*)(FILE *, FILE *, const char *)"
+        );
     }
 
     #[test]
@@ -578,7 +602,8 @@ mod tests {
         assert_eq!(v.param_types.len(), 2);
         let n = parse_prototype("extern int Py_IsInitialized (void);").unwrap();
         assert!(n.param_types.is_empty());
-        let f = parse_prototype("extern int PyObject_Visit (PyObject *, int (*)(PyObject *, void *), void *);").unwrap();
+        let f =
+            parse_prototype("extern int PyObject_Visit (PyObject *, int (*)(PyObject *, void *), void *);").unwrap();
         assert_eq!(f.param_types[1], "int (*)(PyObject *, void *)");
         let c = parse_prototype("extern int f (const char *const *);").unwrap();
         assert_eq!(c.param_types, vec!["const char *const *"]);
@@ -622,7 +647,10 @@ Py_DEPRECATED(3.10) PyAPI_FUNC(int) PyOld(void);
         assert_eq!(split_param("npy_intp const *dims"), (Some("dims".into()), "npy_intp const *".into()));
         assert_eq!(split_param("PyObject *"), (None, "PyObject *".into()));
         assert_eq!(split_param("NPY_DATETIMEUNIT NPY_UNUSED(fr)"), (Some("fr".into()), "NPY_DATETIMEUNIT".into()));
-        assert_eq!(split_param("npy_string_allocator *allocators[]"), (Some("allocators".into()), "npy_string_allocator *[]".into()));
+        assert_eq!(
+            split_param("npy_string_allocator *allocators[]"),
+            (Some("allocators".into()), "npy_string_allocator *[]".into())
+        );
         assert_eq!(split_param("int (*cmp)(void *, void *)"), (Some("cmp".into()), "int (*)(void *, void *)".into()));
     }
 

@@ -212,8 +212,7 @@ mod tests {
         old_a.error = "none".into();
         old_a.returns = "int".into(); // importer-owned: will be replaced and reported
         let old_gone = func("PyGone");
-        let old: HashMap<String, Function> =
-            [old_a, old_gone].into_iter().map(|f| (f.name.clone(), f)).collect();
+        let old: HashMap<String, Function> = [old_a, old_gone].into_iter().map(|f| (f.name.clone(), f)).collect();
         let mut new = vec![func("PyA"), func("PyB")];
         let ch = merge_all(&mut new, &old, |f| &f.name, merge_function);
         assert_eq!(new[0].status, Status::Implemented);

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use dxpy_codegen::spec::{NumpyTable, Param, Priority, SlotKind, Status, Slot};
+use dxpy_codegen::spec::{NumpyTable, Param, Priority, Slot, SlotKind, Status};
 
 use super::decl::split_param;
 

@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/abstract.yaml (abstract.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -968,7 +968,6 @@ pub unsafe extern "C" fn _Py_CheckFunctionResult(tstate: *mut c_void, callable: 
 pub unsafe extern "C" fn _Py_FreeCharPArray(array: *const *mut c_char) {
     crate::registry::record_call(idx::_Py_FreeCharPArray);
     crate::missing::called(idx::_Py_FreeCharPArray);
-    ()
 }
 
 /// `void _Py_add_one_to_index_C(int nd, Py_ssize_t *index, const Py_ssize_t *shape)`
@@ -976,7 +975,6 @@ pub unsafe extern "C" fn _Py_FreeCharPArray(array: *const *mut c_char) {
 pub unsafe extern "C" fn _Py_add_one_to_index_C(nd: c_int, index: *mut Py_ssize_t, shape: *const Py_ssize_t) {
     crate::registry::record_call(idx::_Py_add_one_to_index_C);
     crate::missing::called(idx::_Py_add_one_to_index_C);
-    ()
 }
 
 /// `void _Py_add_one_to_index_F(int nd, Py_ssize_t *index, const Py_ssize_t *shape)`
@@ -984,7 +982,6 @@ pub unsafe extern "C" fn _Py_add_one_to_index_C(nd: c_int, index: *mut Py_ssize_
 pub unsafe extern "C" fn _Py_add_one_to_index_F(nd: c_int, index: *mut Py_ssize_t, shape: *const Py_ssize_t) {
     crate::registry::record_call(idx::_Py_add_one_to_index_F);
     crate::missing::called(idx::_Py_add_one_to_index_F);
-    ()
 }
 
 /// `int _Py_convert_optional_to_ssize_t(PyObject *arg0, void *arg1)`

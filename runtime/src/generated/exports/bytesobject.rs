@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/bytesobject.yaml (bytesobject.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -30,7 +30,6 @@ pub unsafe extern "C" fn PyBytes_AsStringAndSize(obj: *mut PyObject, s: *mut *mu
 pub unsafe extern "C" fn PyBytes_Concat(bytes: *mut *mut PyObject, newpart: *mut PyObject) {
     crate::registry::record_call(idx::PyBytes_Concat);
     crate::missing::called(idx::PyBytes_Concat);
-    ()
 }
 
 /// `void PyBytes_ConcatAndDel(PyObject **bytes, PyObject *newpart)`
@@ -38,7 +37,6 @@ pub unsafe extern "C" fn PyBytes_Concat(bytes: *mut *mut PyObject, newpart: *mut
 pub unsafe extern "C" fn PyBytes_ConcatAndDel(bytes: *mut *mut PyObject, newpart: *mut PyObject) {
     crate::registry::record_call(idx::PyBytes_ConcatAndDel);
     crate::missing::called(idx::PyBytes_ConcatAndDel);
-    ()
 }
 
 /// `PyObject *PyBytes_DecodeEscape(const char *arg0, Py_ssize_t arg1, const char *arg2, Py_ssize_t arg3, const char *arg4)`
@@ -119,7 +117,6 @@ pub unsafe extern "C" fn _PyBytesWriter_Alloc(writer: *mut c_void, size: Py_ssiz
 pub unsafe extern "C" fn _PyBytesWriter_Dealloc(writer: *mut c_void) {
     crate::registry::record_call(idx::_PyBytesWriter_Dealloc);
     crate::missing::called(idx::_PyBytesWriter_Dealloc);
-    ()
 }
 
 /// `PyObject *_PyBytesWriter_Finish(_PyBytesWriter *writer, void *str)`
@@ -135,7 +132,6 @@ pub unsafe extern "C" fn _PyBytesWriter_Finish(writer: *mut c_void, str: *mut c_
 pub unsafe extern "C" fn _PyBytesWriter_Init(writer: *mut c_void) {
     crate::registry::record_call(idx::_PyBytesWriter_Init);
     crate::missing::called(idx::_PyBytesWriter_Init);
-    ()
 }
 
 /// `void *_PyBytesWriter_Prepare(_PyBytesWriter *writer, void *str, Py_ssize_t size)`

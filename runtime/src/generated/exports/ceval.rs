@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/ceval.yaml (ceval.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -14,7 +14,6 @@ use crate::generated::registry::idx;
 pub unsafe extern "C" fn PyEval_AcquireLock() {
     crate::registry::record_call(idx::PyEval_AcquireLock);
     crate::missing::called(idx::PyEval_AcquireLock);
-    ()
 }
 
 /// `void PyEval_AcquireThread(PyThreadState *tstate)`
@@ -22,7 +21,6 @@ pub unsafe extern "C" fn PyEval_AcquireLock() {
 pub unsafe extern "C" fn PyEval_AcquireThread(tstate: *mut c_void) {
     crate::registry::record_call(idx::PyEval_AcquireThread);
     crate::missing::called(idx::PyEval_AcquireThread);
-    ()
 }
 
 /// `PyObject *PyEval_CallFunction(PyObject *callable, const char *format, ...)`
@@ -136,7 +134,6 @@ pub unsafe extern "C" fn PyEval_GetLocals() -> *mut PyObject {
 pub unsafe extern "C" fn PyEval_InitThreads() {
     crate::registry::record_call(idx::PyEval_InitThreads);
     crate::missing::called(idx::PyEval_InitThreads);
-    ()
 }
 
 /// `int PyEval_MergeCompilerFlags(PyCompilerFlags *cf)`
@@ -152,7 +149,6 @@ pub unsafe extern "C" fn PyEval_MergeCompilerFlags(cf: *mut c_void) -> c_int {
 pub unsafe extern "C" fn PyEval_ReleaseLock() {
     crate::registry::record_call(idx::PyEval_ReleaseLock);
     crate::missing::called(idx::PyEval_ReleaseLock);
-    ()
 }
 
 /// `void PyEval_ReleaseThread(PyThreadState *tstate)`
@@ -160,7 +156,6 @@ pub unsafe extern "C" fn PyEval_ReleaseLock() {
 pub unsafe extern "C" fn PyEval_ReleaseThread(tstate: *mut c_void) {
     crate::registry::record_call(idx::PyEval_ReleaseThread);
     crate::missing::called(idx::PyEval_ReleaseThread);
-    ()
 }
 
 /// `void PyEval_RestoreThread(PyThreadState *tstate)`
@@ -168,7 +163,6 @@ pub unsafe extern "C" fn PyEval_ReleaseThread(tstate: *mut c_void) {
 pub unsafe extern "C" fn PyEval_RestoreThread(tstate: *mut c_void) {
     crate::registry::record_call(idx::PyEval_RestoreThread);
     crate::missing::called(idx::PyEval_RestoreThread);
-    ()
 }
 
 /// `PyThreadState *PyEval_SaveThread(void)`
@@ -184,7 +178,6 @@ pub unsafe extern "C" fn PyEval_SaveThread() -> *mut c_void {
 pub unsafe extern "C" fn PyEval_SetProfile(func: *mut c_void, obj: *mut PyObject) {
     crate::registry::record_call(idx::PyEval_SetProfile);
     crate::missing::called(idx::PyEval_SetProfile);
-    ()
 }
 
 /// `void PyEval_SetTrace(Py_tracefunc func, PyObject *obj)`
@@ -192,7 +185,6 @@ pub unsafe extern "C" fn PyEval_SetProfile(func: *mut c_void, obj: *mut PyObject
 pub unsafe extern "C" fn PyEval_SetTrace(func: *mut c_void, obj: *mut PyObject) {
     crate::registry::record_call(idx::PyEval_SetTrace);
     crate::missing::called(idx::PyEval_SetTrace);
-    ()
 }
 
 /// `int PyEval_ThreadsInitialized(void)`
@@ -232,7 +224,6 @@ pub unsafe extern "C" fn Py_GetRecursionLimit() -> c_int {
 pub unsafe extern "C" fn Py_LeaveRecursiveCall() {
     crate::registry::record_call(idx::Py_LeaveRecursiveCall);
     crate::missing::called(idx::Py_LeaveRecursiveCall);
-    ()
 }
 
 /// `int Py_MakePendingCalls(void)`
@@ -248,7 +239,6 @@ pub unsafe extern "C" fn Py_MakePendingCalls() -> c_int {
 pub unsafe extern "C" fn Py_SetRecursionLimit(arg0: c_int) {
     crate::registry::record_call(idx::Py_SetRecursionLimit);
     crate::missing::called(idx::Py_SetRecursionLimit);
-    ()
 }
 
 /// `PyObject *_PyEval_EvalFrameDefault(PyThreadState *tstate, struct _PyInterpreterFrame *f, int exc)`
@@ -304,7 +294,6 @@ pub unsafe extern "C" fn _PyEval_SetProfile(tstate: *mut c_void, func: *mut c_vo
 pub unsafe extern "C" fn _PyEval_SetSwitchInterval(microseconds: c_ulong) {
     crate::registry::record_call(idx::_PyEval_SetSwitchInterval);
     crate::missing::called(idx::_PyEval_SetSwitchInterval);
-    ()
 }
 
 /// `int _PyEval_SetTrace(PyThreadState *tstate, Py_tracefunc func, PyObject *arg)`

@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/dictobject.yaml (dictobject.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -14,7 +14,6 @@ use crate::generated::registry::idx;
 pub unsafe extern "C" fn PyDict_Clear(mp: *mut PyObject) {
     crate::registry::record_call(idx::PyDict_Clear);
     crate::missing::called(idx::PyDict_Clear);
-    ()
 }
 
 /// `int PyDict_Contains(PyObject *mp, PyObject *key)`
@@ -214,7 +213,6 @@ pub unsafe extern "C" fn _PyDict_Contains_KnownHash(arg0: *mut PyObject, arg1: *
 pub unsafe extern "C" fn _PyDict_DebugMallocStats(out: *mut c_void) {
     crate::registry::record_call(idx::_PyDict_DebugMallocStats);
     crate::missing::called(idx::_PyDict_DebugMallocStats);
-    ()
 }
 
 /// `int _PyDict_DelItemId(PyObject *mp, _Py_Identifier *key)`
@@ -286,7 +284,6 @@ pub unsafe extern "C" fn _PyDict_HasOnlyStringKeys(mp: *mut PyObject) -> c_int {
 pub unsafe extern "C" fn _PyDict_MaybeUntrack(mp: *mut PyObject) {
     crate::registry::record_call(idx::_PyDict_MaybeUntrack);
     crate::missing::called(idx::_PyDict_MaybeUntrack);
-    ()
 }
 
 /// `int _PyDict_MergeEx(PyObject *mp, PyObject *other, int override)`

@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/frameobject.yaml (cpython/frameobject.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -14,7 +14,6 @@ use crate::generated::registry::idx;
 pub unsafe extern "C" fn PyFrame_FastToLocals(arg0: *mut c_void) {
     crate::registry::record_call(idx::PyFrame_FastToLocals);
     crate::missing::called(idx::PyFrame_FastToLocals);
-    ()
 }
 
 /// `int PyFrame_FastToLocalsWithError(PyFrameObject *f)`
@@ -30,7 +29,6 @@ pub unsafe extern "C" fn PyFrame_FastToLocalsWithError(f: *mut c_void) -> c_int 
 pub unsafe extern "C" fn PyFrame_LocalsToFast(arg0: *mut c_void, arg1: c_int) {
     crate::registry::record_call(idx::PyFrame_LocalsToFast);
     crate::missing::called(idx::PyFrame_LocalsToFast);
-    ()
 }
 
 /// `PyFrameObject *PyFrame_New(PyThreadState *arg0, PyCodeObject *arg1, PyObject *arg2, PyObject *arg3)`

@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/genobject.yaml (cpython/genobject.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -54,7 +54,6 @@ pub unsafe extern "C" fn _PyGen_FetchStopIterationValue(arg0: *mut *mut PyObject
 pub unsafe extern "C" fn _PyGen_Finalize(self_: *mut PyObject) {
     crate::registry::record_call(idx::_PyGen_Finalize);
     crate::missing::called(idx::_PyGen_Finalize);
-    ()
 }
 
 /// `int _PyGen_SetStopIterationValue(PyObject *arg0)`

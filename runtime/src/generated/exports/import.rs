@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/import.yaml (import.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -190,7 +190,6 @@ pub unsafe extern "C" fn PyInit__imp() -> *mut PyObject {
 pub unsafe extern "C" fn _PyImport_AcquireLock() {
     crate::registry::record_call(idx::_PyImport_AcquireLock);
     crate::missing::called(idx::_PyImport_AcquireLock);
-    ()
 }
 
 /// `int _PyImport_FixupBuiltin(PyObject *mod, const char *name, PyObject *modules)`

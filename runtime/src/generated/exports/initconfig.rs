@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/initconfig.yaml (cpython/initconfig.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -14,7 +14,6 @@ use crate::generated::registry::idx;
 pub unsafe extern "C" fn PyConfig_Clear(arg0: *mut c_void) {
     crate::registry::record_call(idx::PyConfig_Clear);
     crate::missing::called(idx::PyConfig_Clear);
-    ()
 }
 
 /// `void PyConfig_InitIsolatedConfig(PyConfig *config)`
@@ -22,7 +21,6 @@ pub unsafe extern "C" fn PyConfig_Clear(arg0: *mut c_void) {
 pub unsafe extern "C" fn PyConfig_InitIsolatedConfig(config: *mut c_void) {
     crate::registry::record_call(idx::PyConfig_InitIsolatedConfig);
     crate::missing::called(idx::PyConfig_InitIsolatedConfig);
-    ()
 }
 
 /// `void PyConfig_InitPythonConfig(PyConfig *config)`
@@ -30,7 +28,6 @@ pub unsafe extern "C" fn PyConfig_InitIsolatedConfig(config: *mut c_void) {
 pub unsafe extern "C" fn PyConfig_InitPythonConfig(config: *mut c_void) {
     crate::registry::record_call(idx::PyConfig_InitPythonConfig);
     crate::missing::called(idx::PyConfig_InitPythonConfig);
-    ()
 }
 
 /// `PyStatus PyConfig_Read(PyConfig *config)`
@@ -86,7 +83,6 @@ pub unsafe extern "C" fn PyConfig_SetWideStringList(config: *mut c_void, list: *
 pub unsafe extern "C" fn PyPreConfig_InitIsolatedConfig(config: *mut c_void) {
     crate::registry::record_call(idx::PyPreConfig_InitIsolatedConfig);
     crate::missing::called(idx::PyPreConfig_InitIsolatedConfig);
-    ()
 }
 
 /// `void PyPreConfig_InitPythonConfig(PyPreConfig *config)`
@@ -94,7 +90,6 @@ pub unsafe extern "C" fn PyPreConfig_InitIsolatedConfig(config: *mut c_void) {
 pub unsafe extern "C" fn PyPreConfig_InitPythonConfig(config: *mut c_void) {
     crate::registry::record_call(idx::PyPreConfig_InitPythonConfig);
     crate::missing::called(idx::PyPreConfig_InitPythonConfig);
-    ()
 }
 
 /// `PyStatus PyStatus_Error(const char *err_msg)`
@@ -174,5 +169,4 @@ pub unsafe extern "C" fn PyWideStringList_Insert(list: *mut c_void, index: Py_ss
 pub unsafe extern "C" fn Py_GetArgcArgv(argc: *mut c_int, argv: *mut *mut *mut wchar_t) {
     crate::registry::record_call(idx::Py_GetArgcArgv);
     crate::missing::called(idx::Py_GetArgcArgv);
-    ()
 }

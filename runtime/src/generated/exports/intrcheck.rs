@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/intrcheck.yaml (intrcheck.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -14,7 +14,6 @@ use crate::generated::registry::idx;
 pub unsafe extern "C" fn PyOS_AfterFork() {
     crate::registry::record_call(idx::PyOS_AfterFork);
     crate::missing::called(idx::PyOS_AfterFork);
-    ()
 }
 
 /// `void PyOS_AfterFork_Child(void)`
@@ -22,7 +21,6 @@ pub unsafe extern "C" fn PyOS_AfterFork() {
 pub unsafe extern "C" fn PyOS_AfterFork_Child() {
     crate::registry::record_call(idx::PyOS_AfterFork_Child);
     crate::missing::called(idx::PyOS_AfterFork_Child);
-    ()
 }
 
 /// `void PyOS_AfterFork_Parent(void)`
@@ -30,7 +28,6 @@ pub unsafe extern "C" fn PyOS_AfterFork_Child() {
 pub unsafe extern "C" fn PyOS_AfterFork_Parent() {
     crate::registry::record_call(idx::PyOS_AfterFork_Parent);
     crate::missing::called(idx::PyOS_AfterFork_Parent);
-    ()
 }
 
 /// `void PyOS_BeforeFork(void)`
@@ -38,7 +35,6 @@ pub unsafe extern "C" fn PyOS_AfterFork_Parent() {
 pub unsafe extern "C" fn PyOS_BeforeFork() {
     crate::registry::record_call(idx::PyOS_BeforeFork);
     crate::missing::called(idx::PyOS_BeforeFork);
-    ()
 }
 
 /// `int PyOS_InterruptOccurred(void)`

@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/listobject.yaml (listobject.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -102,7 +102,6 @@ pub unsafe extern "C" fn PyList_Sort(list: *mut PyObject) -> c_int {
 pub unsafe extern "C" fn _PyList_DebugMallocStats(out: *mut c_void) {
     crate::registry::record_call(idx::_PyList_DebugMallocStats);
     crate::missing::called(idx::_PyList_DebugMallocStats);
-    ()
 }
 
 /// `PyObject *_PyList_Extend(PyListObject *arg0, PyObject *arg1)`

@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/marshal.yaml (marshal.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -54,7 +54,6 @@ pub unsafe extern "C" fn PyMarshal_ReadShortFromFile(arg0: *mut c_void) -> c_int
 pub unsafe extern "C" fn PyMarshal_WriteLongToFile(arg0: c_long, arg1: *mut c_void, arg2: c_int) {
     crate::registry::record_call(idx::PyMarshal_WriteLongToFile);
     crate::missing::called(idx::PyMarshal_WriteLongToFile);
-    ()
 }
 
 /// `void PyMarshal_WriteObjectToFile(PyObject *arg0, FILE *arg1, int arg2)`
@@ -62,7 +61,6 @@ pub unsafe extern "C" fn PyMarshal_WriteLongToFile(arg0: c_long, arg1: *mut c_vo
 pub unsafe extern "C" fn PyMarshal_WriteObjectToFile(arg0: *mut PyObject, arg1: *mut c_void, arg2: c_int) {
     crate::registry::record_call(idx::PyMarshal_WriteObjectToFile);
     crate::missing::called(idx::PyMarshal_WriteObjectToFile);
-    ()
 }
 
 /// `PyObject *PyMarshal_WriteObjectToString(PyObject *value, int version)`

@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/modsupport.yaml (modsupport.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -171,7 +171,6 @@ pub unsafe extern "C" fn Py_VaBuildValue(format: *const c_char, vargs: *mut c_vo
 pub unsafe extern "C" fn _PyArg_BadArgument(arg0: *const c_char, arg1: *const c_char, arg2: *const c_char, arg3: *mut PyObject) {
     crate::registry::record_call(idx::_PyArg_BadArgument);
     crate::missing::called(idx::_PyArg_BadArgument);
-    ()
 }
 
 /// `int _PyArg_CheckPositional(const char *arg0, Py_ssize_t arg1, Py_ssize_t arg2, Py_ssize_t arg3)`

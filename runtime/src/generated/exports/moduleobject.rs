@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/moduleobject.yaml (moduleobject.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -102,7 +102,6 @@ pub unsafe extern "C" fn _PyModuleSpec_IsInitializing(arg0: *mut PyObject) -> c_
 pub unsafe extern "C" fn _PyModule_Clear(arg0: *mut PyObject) {
     crate::registry::record_call(idx::_PyModule_Clear);
     crate::missing::called(idx::_PyModule_Clear);
-    ()
 }
 
 /// `void _PyModule_ClearDict(PyObject *arg0)`
@@ -110,5 +109,4 @@ pub unsafe extern "C" fn _PyModule_Clear(arg0: *mut PyObject) {
 pub unsafe extern "C" fn _PyModule_ClearDict(arg0: *mut PyObject) {
     crate::registry::record_call(idx::_PyModule_ClearDict);
     crate::missing::called(idx::_PyModule_ClearDict);
-    ()
 }

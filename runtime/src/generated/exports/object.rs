@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/object.yaml (object.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -38,7 +38,6 @@ pub unsafe extern "C" fn PyObject_Bytes(o: *mut PyObject) -> *mut PyObject {
 pub unsafe extern "C" fn PyObject_CallFinalizer(arg0: *mut PyObject) {
     crate::registry::record_call(idx::PyObject_CallFinalizer);
     crate::missing::called(idx::PyObject_CallFinalizer);
-    ()
 }
 
 /// `int PyObject_CallFinalizerFromDealloc(PyObject *arg0)`
@@ -54,7 +53,6 @@ pub unsafe extern "C" fn PyObject_CallFinalizerFromDealloc(arg0: *mut PyObject) 
 pub unsafe extern "C" fn PyObject_ClearWeakRefs(arg0: *mut PyObject) {
     crate::registry::record_call(idx::PyObject_ClearWeakRefs);
     crate::missing::called(idx::PyObject_ClearWeakRefs);
-    ()
 }
 
 /// `PyObject *PyObject_Dir(PyObject *o)`
@@ -334,7 +332,6 @@ pub unsafe extern "C" fn PyType_IsSubtype(a: *mut PyTypeObject, b: *mut PyTypeOb
 pub unsafe extern "C" fn PyType_Modified(type_: *mut PyTypeObject) {
     crate::registry::record_call(idx::PyType_Modified);
     crate::missing::called(idx::PyType_Modified);
-    ()
 }
 
 /// `int PyType_Ready(PyTypeObject *type)`
@@ -398,7 +395,6 @@ pub unsafe extern "C" fn Py_ReprEnter(object: *mut PyObject) -> c_int {
 pub unsafe extern "C" fn Py_ReprLeave(object: *mut PyObject) {
     crate::registry::record_call(idx::Py_ReprLeave);
     crate::missing::called(idx::Py_ReprLeave);
-    ()
 }
 
 /// `PyObject *Py_XNewRef(PyObject *obj)`
@@ -414,7 +410,6 @@ pub unsafe extern "C" fn Py_XNewRef(obj: *mut PyObject) -> *mut PyObject {
 pub unsafe extern "C" fn _PyDebugAllocatorStats(out: *mut c_void, block_name: *const c_char, num_blocks: c_int, sizeof_block: usize) {
     crate::registry::record_call(idx::_PyDebugAllocatorStats);
     crate::missing::called(idx::_PyDebugAllocatorStats);
-    ()
 }
 
 /// `void _PyObject_AssertFailed(PyObject *obj, const char *expr, const char *msg, const char *file, int line, const char *function)`
@@ -422,7 +417,6 @@ pub unsafe extern "C" fn _PyDebugAllocatorStats(out: *mut c_void, block_name: *c
 pub unsafe extern "C" fn _PyObject_AssertFailed(obj: *mut PyObject, expr: *const c_char, msg: *const c_char, file: *const c_char, line: c_int, function: *const c_char) {
     crate::registry::record_call(idx::_PyObject_AssertFailed);
     crate::missing::called(idx::_PyObject_AssertFailed);
-    ()
 }
 
 /// `int _PyObject_CheckConsistency(PyObject *op, int check_content)`
@@ -438,7 +432,6 @@ pub unsafe extern "C" fn _PyObject_CheckConsistency(op: *mut PyObject, check_con
 pub unsafe extern "C" fn _PyObject_DebugTypeStats(out: *mut c_void) {
     crate::registry::record_call(idx::_PyObject_DebugTypeStats);
     crate::missing::called(idx::_PyObject_DebugTypeStats);
-    ()
 }
 
 /// `void _PyObject_Dump(PyObject *arg0)`
@@ -446,7 +439,6 @@ pub unsafe extern "C" fn _PyObject_DebugTypeStats(out: *mut c_void) {
 pub unsafe extern "C" fn _PyObject_Dump(arg0: *mut PyObject) {
     crate::registry::record_call(idx::_PyObject_Dump);
     crate::missing::called(idx::_PyObject_Dump);
-    ()
 }
 
 /// `PyObject *_PyObject_FunctionStr(PyObject *arg0)`
@@ -582,7 +574,6 @@ pub unsafe extern "C" fn _PyTrash_cond(op: *mut PyObject, dealloc: *mut c_void) 
 pub unsafe extern "C" fn _PyTrash_end(tstate: *mut c_void) {
     crate::registry::record_call(idx::_PyTrash_end);
     crate::missing::called(idx::_PyTrash_end);
-    ()
 }
 
 /// `PyTypeObject *_PyType_CalculateMetaclass(PyTypeObject *arg0, PyObject *arg1)`
@@ -638,7 +629,6 @@ pub unsafe extern "C" fn _PyType_Name(arg0: *mut PyTypeObject) -> *const c_char 
 pub unsafe extern "C" fn _Py_BreakPoint() {
     crate::registry::record_call(idx::_Py_BreakPoint);
     crate::missing::called(idx::_Py_BreakPoint);
-    ()
 }
 
 /// `void _Py_Dealloc(PyObject *arg0)`
@@ -654,7 +644,6 @@ pub unsafe extern "C" fn _Py_Dealloc(arg0: *mut PyObject) {
 pub unsafe extern "C" fn _Py_DecRef(arg0: *mut PyObject) {
     crate::registry::record_call(idx::_Py_DecRef);
     crate::missing::called(idx::_Py_DecRef);
-    ()
 }
 
 /// `void _Py_IncRef(PyObject *arg0)`
@@ -662,7 +651,6 @@ pub unsafe extern "C" fn _Py_DecRef(arg0: *mut PyObject) {
 pub unsafe extern "C" fn _Py_IncRef(arg0: *mut PyObject) {
     crate::registry::record_call(idx::_Py_IncRef);
     crate::missing::called(idx::_Py_IncRef);
-    ()
 }
 
 /// `void _Py_NewReference(PyObject *op)`
@@ -670,5 +658,4 @@ pub unsafe extern "C" fn _Py_IncRef(arg0: *mut PyObject) {
 pub unsafe extern "C" fn _Py_NewReference(op: *mut PyObject) {
     crate::registry::record_call(idx::_Py_NewReference);
     crate::missing::called(idx::_Py_NewReference);
-    ()
 }

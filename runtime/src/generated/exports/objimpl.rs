@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/objimpl.yaml (objimpl.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -54,7 +54,6 @@ pub unsafe extern "C" fn PyObject_Calloc(nelem: usize, elsize: usize) -> *mut c_
 pub unsafe extern "C" fn PyObject_Free(ptr: *mut c_void) {
     crate::registry::record_call(idx::PyObject_Free);
     crate::missing::called(idx::PyObject_Free);
-    ()
 }
 
 /// `void PyObject_GC_Del(void *op)`
@@ -62,7 +61,6 @@ pub unsafe extern "C" fn PyObject_Free(ptr: *mut c_void) {
 pub unsafe extern "C" fn PyObject_GC_Del(op: *mut c_void) {
     crate::registry::record_call(idx::PyObject_GC_Del);
     crate::missing::called(idx::PyObject_GC_Del);
-    ()
 }
 
 /// `int PyObject_GC_IsFinalized(PyObject *arg0)`
@@ -86,7 +84,6 @@ pub unsafe extern "C" fn PyObject_GC_IsTracked(arg0: *mut PyObject) -> c_int {
 pub unsafe extern "C" fn PyObject_GC_Track(op: *mut c_void) {
     crate::registry::record_call(idx::PyObject_GC_Track);
     crate::missing::called(idx::PyObject_GC_Track);
-    ()
 }
 
 /// `void PyObject_GC_UnTrack(void *op)`
@@ -94,7 +91,6 @@ pub unsafe extern "C" fn PyObject_GC_Track(op: *mut c_void) {
 pub unsafe extern "C" fn PyObject_GC_UnTrack(op: *mut c_void) {
     crate::registry::record_call(idx::PyObject_GC_UnTrack);
     crate::missing::called(idx::PyObject_GC_UnTrack);
-    ()
 }
 
 /// `PyObject **PyObject_GET_WEAKREFS_LISTPTR(PyObject *op)`
@@ -110,7 +106,6 @@ pub unsafe extern "C" fn PyObject_GET_WEAKREFS_LISTPTR(op: *mut PyObject) -> *mu
 pub unsafe extern "C" fn PyObject_GetArenaAllocator(allocator: *mut c_void) {
     crate::registry::record_call(idx::PyObject_GetArenaAllocator);
     crate::missing::called(idx::PyObject_GetArenaAllocator);
-    ()
 }
 
 /// `int PyObject_IS_GC(PyObject *obj)`
@@ -158,7 +153,6 @@ pub unsafe extern "C" fn PyObject_Realloc(ptr: *mut c_void, new_size: usize) -> 
 pub unsafe extern "C" fn PyObject_SetArenaAllocator(allocator: *mut c_void) {
     crate::registry::record_call(idx::PyObject_SetArenaAllocator);
     crate::missing::called(idx::PyObject_SetArenaAllocator);
-    ()
 }
 
 /// `int PyType_SUPPORTS_WEAKREFS(PyTypeObject *type)`

@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/pybuffer.yaml (pybuffer.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -14,7 +14,6 @@ use crate::generated::registry::idx;
 pub unsafe extern "C" fn PyBuffer_FillContiguousStrides(ndims: c_int, shape: *mut Py_ssize_t, strides: *mut Py_ssize_t, itemsize: c_int, fort: c_char) {
     crate::registry::record_call(idx::PyBuffer_FillContiguousStrides);
     crate::missing::called(idx::PyBuffer_FillContiguousStrides);
-    ()
 }
 
 /// `int PyBuffer_FillInfo(Py_buffer *view, PyObject *o, void *buf, Py_ssize_t len, int readonly, int flags)`
@@ -54,7 +53,6 @@ pub unsafe extern "C" fn PyBuffer_IsContiguous(view: *const c_void, fort: c_char
 pub unsafe extern "C" fn PyBuffer_Release(view: *mut c_void) {
     crate::registry::record_call(idx::PyBuffer_Release);
     crate::missing::called(idx::PyBuffer_Release);
-    ()
 }
 
 /// `Py_ssize_t PyBuffer_SizeFromFormat(const char *format)`

@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/pycore_accu.yaml (internal/pycore_accu.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -22,7 +22,6 @@ pub unsafe extern "C" fn _PyAccu_Accumulate(acc: *mut c_void, unicode: *mut PyOb
 pub unsafe extern "C" fn _PyAccu_Destroy(acc: *mut c_void) {
     crate::registry::record_call(idx::_PyAccu_Destroy);
     crate::missing::called(idx::_PyAccu_Destroy);
-    ()
 }
 
 /// `PyObject *_PyAccu_Finish(_PyAccu *acc)`

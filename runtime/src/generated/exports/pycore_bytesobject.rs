@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/pycore_bytesobject.yaml (internal/pycore_bytesobject.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -22,7 +22,6 @@ pub unsafe extern "C" fn _PyBytes_Find(haystack: *const c_char, len_haystack: Py
 pub unsafe extern "C" fn _PyBytes_Repeat(dest: *mut c_char, len_dest: Py_ssize_t, src: *const c_char, len_src: Py_ssize_t) {
     crate::registry::record_call(idx::_PyBytes_Repeat);
     crate::missing::called(idx::_PyBytes_Repeat);
-    ()
 }
 
 /// `Py_ssize_t _PyBytes_ReverseFind(const char *haystack, Py_ssize_t len_haystack, const char *needle, Py_ssize_t len_needle, Py_ssize_t offset)`

@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/pycore_ceval.yaml (internal/pycore_ceval.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -22,7 +22,6 @@ pub unsafe extern "C" fn _PyEval_AddPendingCall(interp: *mut c_void, func: *mut 
 pub unsafe extern "C" fn _PyEval_SignalAsyncExc(interp: *mut c_void) {
     crate::registry::record_call(idx::_PyEval_SignalAsyncExc);
     crate::missing::called(idx::_PyEval_SignalAsyncExc);
-    ()
 }
 
 /// `void _PyEval_SignalReceived(PyInterpreterState *interp)`
@@ -30,7 +29,6 @@ pub unsafe extern "C" fn _PyEval_SignalAsyncExc(interp: *mut c_void) {
 pub unsafe extern "C" fn _PyEval_SignalReceived(interp: *mut c_void) {
     crate::registry::record_call(idx::_PyEval_SignalReceived);
     crate::missing::called(idx::_PyEval_SignalReceived);
-    ()
 }
 
 /// `int _Py_CheckRecursiveCall(PyThreadState *tstate, const char *where)`

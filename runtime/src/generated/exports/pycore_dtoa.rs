@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/pycore_dtoa.yaml (internal/pycore_dtoa.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -22,7 +22,6 @@ pub unsafe extern "C" fn _Py_dg_dtoa(d: c_double, mode: c_int, ndigits: c_int, d
 pub unsafe extern "C" fn _Py_dg_freedtoa(s: *mut c_char) {
     crate::registry::record_call(idx::_Py_dg_freedtoa);
     crate::missing::called(idx::_Py_dg_freedtoa);
-    ()
 }
 
 /// `double _Py_dg_infinity(int sign)`

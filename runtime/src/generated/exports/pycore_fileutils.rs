@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/pycore_fileutils.yaml (internal/pycore_fileutils.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -102,7 +102,6 @@ pub unsafe extern "C" fn _Py_GetLocaleconvNumeric(lc: *mut c_void, decimal_point
 pub unsafe extern "C" fn _Py_ResetForceASCII() {
     crate::registry::record_call(idx::_Py_ResetForceASCII);
     crate::missing::called(idx::_Py_ResetForceASCII);
-    ()
 }
 
 /// `void _Py_closerange(int first, int last)`
@@ -110,7 +109,6 @@ pub unsafe extern "C" fn _Py_ResetForceASCII() {
 pub unsafe extern "C" fn _Py_closerange(first: c_int, last: c_int) {
     crate::registry::record_call(idx::_Py_closerange);
     crate::missing::called(idx::_Py_closerange);
-    ()
 }
 
 /// `PyObject *_Py_device_encoding(int arg0)`

@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/pycore_hashtable.yaml (internal/pycore_hashtable.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -14,7 +14,6 @@ use crate::generated::registry::idx;
 pub unsafe extern "C" fn _Py_hashtable_clear(ht: *mut c_void) {
     crate::registry::record_call(idx::_Py_hashtable_clear);
     crate::missing::called(idx::_Py_hashtable_clear);
-    ()
 }
 
 /// `int _Py_hashtable_compare_direct(const void *key1, const void *key2)`
@@ -30,7 +29,6 @@ pub unsafe extern "C" fn _Py_hashtable_compare_direct(key1: *const c_void, key2:
 pub unsafe extern "C" fn _Py_hashtable_destroy(ht: *mut c_void) {
     crate::registry::record_call(idx::_Py_hashtable_destroy);
     crate::missing::called(idx::_Py_hashtable_destroy);
-    ()
 }
 
 /// `int _Py_hashtable_foreach(_Py_hashtable_t *ht, _Py_hashtable_foreach_func func, void *user_data)`

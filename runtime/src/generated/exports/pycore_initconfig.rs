@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/pycore_initconfig.yaml (internal/pycore_initconfig.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -38,7 +38,6 @@ pub unsafe extern "C" fn _PyConfig_FromDict(config: *mut c_void, dict: *mut PyOb
 pub unsafe extern "C" fn _PyConfig_InitCompatConfig(config: *mut c_void) {
     crate::registry::record_call(idx::_PyConfig_InitCompatConfig);
     crate::missing::called(idx::_PyConfig_InitCompatConfig);
-    ()
 }
 
 /// `void _PyPreConfig_InitCompatConfig(PyPreConfig *preconfig)`
@@ -46,7 +45,6 @@ pub unsafe extern "C" fn _PyConfig_InitCompatConfig(config: *mut c_void) {
 pub unsafe extern "C" fn _PyPreConfig_InitCompatConfig(preconfig: *mut c_void) {
     crate::registry::record_call(idx::_PyPreConfig_InitCompatConfig);
     crate::missing::called(idx::_PyPreConfig_InitCompatConfig);
-    ()
 }
 
 /// `PyObject *_PyWideStringList_AsList(const PyWideStringList *list)`
@@ -62,7 +60,6 @@ pub unsafe extern "C" fn _PyWideStringList_AsList(list: *const c_void) -> *mut P
 pub unsafe extern "C" fn _PyWideStringList_Clear(list: *mut c_void) {
     crate::registry::record_call(idx::_PyWideStringList_Clear);
     crate::missing::called(idx::_PyWideStringList_Clear);
-    ()
 }
 
 /// `int _PyWideStringList_Copy(PyWideStringList *list, const PyWideStringList *list2)`
@@ -86,7 +83,6 @@ pub unsafe extern "C" fn _PyWideStringList_Extend(list: *mut c_void, list2: *con
 pub unsafe extern "C" fn _Py_ClearArgcArgv() {
     crate::registry::record_call(idx::_Py_ClearArgcArgv);
     crate::missing::called(idx::_Py_ClearArgcArgv);
-    ()
 }
 
 /// `PyObject *_Py_GetConfigsAsDict(void)`
@@ -118,7 +114,6 @@ pub unsafe extern "C" fn _Py_Get_Getpath_CodeObject() -> *mut PyObject {
 pub unsafe extern "C" fn _Py_get_env_flag(use_environment: c_int, flag: *mut c_int, name: *const c_char) {
     crate::registry::record_call(idx::_Py_get_env_flag);
     crate::missing::called(idx::_Py_get_env_flag);
-    ()
 }
 
 /// `const wchar_t *_Py_get_xoption(const PyWideStringList *xoptions, const wchar_t *name)`

@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/pycore_interp.yaml (internal/pycore_interp.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -14,7 +14,6 @@ use crate::generated::registry::idx;
 pub unsafe extern "C" fn _PyInterpreterState_IDDecref(arg0: *mut c_void) {
     crate::registry::record_call(idx::_PyInterpreterState_IDDecref);
     crate::missing::called(idx::_PyInterpreterState_IDDecref);
-    ()
 }
 
 /// `int _PyInterpreterState_IDIncref(PyInterpreterState *arg0)`

@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/pycore_object.yaml (internal/pycore_object.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -38,5 +38,4 @@ pub unsafe extern "C" fn _PyType_CheckConsistency(type_: *mut PyTypeObject) -> c
 pub unsafe extern "C" fn _Py_FatalRefcountErrorFunc(func: *const c_char, message: *const c_char) {
     crate::registry::record_call(idx::_Py_FatalRefcountErrorFunc);
     crate::missing::called(idx::_Py_FatalRefcountErrorFunc);
-    ()
 }

@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/pycore_pathconfig.yaml (internal/pycore_pathconfig.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -14,5 +14,4 @@ use crate::generated::registry::idx;
 pub unsafe extern "C" fn _PyPathConfig_ClearGlobal() {
     crate::registry::record_call(idx::_PyPathConfig_ClearGlobal);
     crate::missing::called(idx::_PyPathConfig_ClearGlobal);
-    ()
 }

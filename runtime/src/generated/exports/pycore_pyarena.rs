@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/pycore_pyarena.yaml (internal/pycore_pyarena.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -22,7 +22,6 @@ pub unsafe extern "C" fn _PyArena_AddPyObject(arg0: *mut c_void, arg1: *mut PyOb
 pub unsafe extern "C" fn _PyArena_Free(arg0: *mut c_void) {
     crate::registry::record_call(idx::_PyArena_Free);
     crate::missing::called(idx::_PyArena_Free);
-    ()
 }
 
 /// `void *_PyArena_Malloc(PyArena *arg0, size_t size)`

@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/pycore_pyerrors.yaml (internal/pycore_pyerrors.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -14,7 +14,6 @@ use crate::generated::registry::idx;
 pub unsafe extern "C" fn _PyErr_ChainStackItem(exc_info: *mut c_void) {
     crate::registry::record_call(idx::_PyErr_ChainStackItem);
     crate::missing::called(idx::_PyErr_ChainStackItem);
-    ()
 }
 
 /// `int _PyErr_CheckSignalsTstate(PyThreadState *tstate)`
@@ -30,7 +29,6 @@ pub unsafe extern "C" fn _PyErr_CheckSignalsTstate(tstate: *mut c_void) -> c_int
 pub unsafe extern "C" fn _PyErr_Clear(tstate: *mut c_void) {
     crate::registry::record_call(idx::_PyErr_Clear);
     crate::missing::called(idx::_PyErr_Clear);
-    ()
 }
 
 /// `int _PyErr_ExceptionMatches(PyThreadState *tstate, PyObject *exc)`
@@ -46,7 +44,6 @@ pub unsafe extern "C" fn _PyErr_ExceptionMatches(tstate: *mut c_void, exc: *mut 
 pub unsafe extern "C" fn _PyErr_Fetch(tstate: *mut c_void, type_: *mut *mut PyObject, value: *mut *mut PyObject, traceback: *mut *mut PyObject) {
     crate::registry::record_call(idx::_PyErr_Fetch);
     crate::missing::called(idx::_PyErr_Fetch);
-    ()
 }
 
 /// `PyObject *_PyErr_Format(PyThreadState *tstate, PyObject *exception, const char *format, ...)`
@@ -80,7 +77,6 @@ pub unsafe extern "C" fn _PyErr_NoMemory(tstate: *mut c_void) -> *mut PyObject {
 pub unsafe extern "C" fn _PyErr_NormalizeException(tstate: *mut c_void, exc: *mut *mut PyObject, val: *mut *mut PyObject, tb: *mut *mut PyObject) {
     crate::registry::record_call(idx::_PyErr_NormalizeException);
     crate::missing::called(idx::_PyErr_NormalizeException);
-    ()
 }
 
 /// `void _PyErr_Restore(PyThreadState *tstate, PyObject *type, PyObject *value, PyObject *traceback)`
@@ -88,7 +84,6 @@ pub unsafe extern "C" fn _PyErr_NormalizeException(tstate: *mut c_void, exc: *mu
 pub unsafe extern "C" fn _PyErr_Restore(tstate: *mut c_void, type_: *mut PyObject, value: *mut PyObject, traceback: *mut PyObject) {
     crate::registry::record_call(idx::_PyErr_Restore);
     crate::missing::called(idx::_PyErr_Restore);
-    ()
 }
 
 /// `void _PyErr_SetNone(PyThreadState *tstate, PyObject *exception)`
@@ -96,7 +91,6 @@ pub unsafe extern "C" fn _PyErr_Restore(tstate: *mut c_void, type_: *mut PyObjec
 pub unsafe extern "C" fn _PyErr_SetNone(tstate: *mut c_void, exception: *mut PyObject) {
     crate::registry::record_call(idx::_PyErr_SetNone);
     crate::missing::called(idx::_PyErr_SetNone);
-    ()
 }
 
 /// `void _PyErr_SetObject(PyThreadState *tstate, PyObject *type, PyObject *value)`
@@ -104,7 +98,6 @@ pub unsafe extern "C" fn _PyErr_SetNone(tstate: *mut c_void, exception: *mut PyO
 pub unsafe extern "C" fn _PyErr_SetObject(tstate: *mut c_void, type_: *mut PyObject, value: *mut PyObject) {
     crate::registry::record_call(idx::_PyErr_SetObject);
     crate::missing::called(idx::_PyErr_SetObject);
-    ()
 }
 
 /// `void _PyErr_SetString(PyThreadState *tstate, PyObject *exception, const char *string)`
@@ -112,7 +105,6 @@ pub unsafe extern "C" fn _PyErr_SetObject(tstate: *mut c_void, type_: *mut PyObj
 pub unsafe extern "C" fn _PyErr_SetString(tstate: *mut c_void, exception: *mut PyObject, string: *const c_char) {
     crate::registry::record_call(idx::_PyErr_SetString);
     crate::missing::called(idx::_PyErr_SetString);
-    ()
 }
 
 /// `PyObject *_PyErr_StackItemToExcInfoTuple(_PyErr_StackItem *err_info)`
@@ -128,7 +120,6 @@ pub unsafe extern "C" fn _PyErr_StackItemToExcInfoTuple(err_info: *mut c_void) -
 pub unsafe extern "C" fn _Py_DumpExtensionModules(fd: c_int, interp: *mut c_void) {
     crate::registry::record_call(idx::_Py_DumpExtensionModules);
     crate::missing::called(idx::_Py_DumpExtensionModules);
-    ()
 }
 
 /// `Py_ssize_t _Py_UTF8_Edit_Cost(PyObject *str_a, PyObject *str_b, Py_ssize_t max_cost)`

@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/pycore_pylifecycle.yaml (internal/pycore_pylifecycle.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -14,7 +14,6 @@ use crate::generated::registry::idx;
 pub unsafe extern "C" fn _PyErr_Display(file: *mut PyObject, exception: *mut PyObject, value: *mut PyObject, tb: *mut PyObject) {
     crate::registry::record_call(idx::_PyErr_Display);
     crate::missing::called(idx::_PyErr_Display);
-    ()
 }
 
 /// `void _PyErr_Print(PyThreadState *tstate)`
@@ -22,7 +21,6 @@ pub unsafe extern "C" fn _PyErr_Display(file: *mut PyObject, exception: *mut PyO
 pub unsafe extern "C" fn _PyErr_Print(tstate: *mut c_void) {
     crate::registry::record_call(idx::_PyErr_Print);
     crate::missing::called(idx::_PyErr_Print);
-    ()
 }
 
 /// `void _PyThreadState_DeleteCurrent(PyThreadState *tstate)`
@@ -30,7 +28,6 @@ pub unsafe extern "C" fn _PyErr_Print(tstate: *mut c_void) {
 pub unsafe extern "C" fn _PyThreadState_DeleteCurrent(tstate: *mut c_void) {
     crate::registry::record_call(idx::_PyThreadState_DeleteCurrent);
     crate::missing::called(idx::_PyThreadState_DeleteCurrent);
-    ()
 }
 
 /// `void _Py_ClearStandardStreamEncoding(void)`
@@ -38,7 +35,6 @@ pub unsafe extern "C" fn _PyThreadState_DeleteCurrent(tstate: *mut c_void) {
 pub unsafe extern "C" fn _Py_ClearStandardStreamEncoding() {
     crate::registry::record_call(idx::_Py_ClearStandardStreamEncoding);
     crate::missing::called(idx::_Py_ClearStandardStreamEncoding);
-    ()
 }
 
 /// `int _Py_HandleSystemExit(int *exitcode_p)`

@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/pycore_pystate.yaml (internal/pycore_pystate.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -38,7 +38,6 @@ pub unsafe extern "C" fn _PyState_AddModule(tstate: *mut c_void, module: *mut Py
 pub unsafe extern "C" fn _PyThreadState_DeleteExcept(runtime: *mut c_void, tstate: *mut c_void) {
     crate::registry::record_call(idx::_PyThreadState_DeleteExcept);
     crate::missing::called(idx::_PyThreadState_DeleteExcept);
-    ()
 }
 
 /// `void _PyThreadState_Init(PyThreadState *tstate)`
@@ -46,7 +45,6 @@ pub unsafe extern "C" fn _PyThreadState_DeleteExcept(runtime: *mut c_void, tstat
 pub unsafe extern "C" fn _PyThreadState_Init(tstate: *mut c_void) {
     crate::registry::record_call(idx::_PyThreadState_Init);
     crate::missing::called(idx::_PyThreadState_Init);
-    ()
 }
 
 /// `void _PyThreadState_SetCurrent(PyThreadState *tstate)`
@@ -54,7 +52,6 @@ pub unsafe extern "C" fn _PyThreadState_Init(tstate: *mut c_void) {
 pub unsafe extern "C" fn _PyThreadState_SetCurrent(tstate: *mut c_void) {
     crate::registry::record_call(idx::_PyThreadState_SetCurrent);
     crate::missing::called(idx::_PyThreadState_SetCurrent);
-    ()
 }
 
 /// `PyThreadState *_PyThreadState_Swap(struct _gilstate_runtime_state *gilstate, PyThreadState *newts)`
@@ -70,5 +67,4 @@ pub unsafe extern "C" fn _PyThreadState_Swap(gilstate: *mut c_void, newts: *mut 
 pub unsafe extern "C" fn _Py_FatalError_TstateNULL(func: *const c_char) {
     crate::registry::record_call(idx::_Py_FatalError_TstateNULL);
     crate::missing::called(idx::_Py_FatalError_TstateNULL);
-    ()
 }

@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/pycore_runtime.yaml (internal/pycore_runtime.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -14,7 +14,6 @@ use crate::generated::registry::idx;
 pub unsafe extern "C" fn _PyRuntimeState_Fini(runtime: *mut c_void) {
     crate::registry::record_call(idx::_PyRuntimeState_Fini);
     crate::missing::called(idx::_PyRuntimeState_Fini);
-    ()
 }
 
 /// `PyStatus _PyRuntimeState_Init(_PyRuntimeState *runtime)`
@@ -30,7 +29,6 @@ pub unsafe extern "C" fn _PyRuntimeState_Init(runtime: *mut c_void) -> PyStatus 
 pub unsafe extern "C" fn _PyRuntime_Finalize() {
     crate::registry::record_call(idx::_PyRuntime_Finalize);
     crate::missing::called(idx::_PyRuntime_Finalize);
-    ()
 }
 
 /// `PyStatus _PyRuntime_Initialize(void)`

@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/pycore_traceback.yaml (internal/pycore_traceback.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -30,7 +30,6 @@ pub unsafe extern "C" fn _PyTraceBack_Print_Indented(tb: *mut PyObject, indent: 
 pub unsafe extern "C" fn _Py_DumpASCII(fd: c_int, text: *mut PyObject) {
     crate::registry::record_call(idx::_Py_DumpASCII);
     crate::missing::called(idx::_Py_DumpASCII);
-    ()
 }
 
 /// `void _Py_DumpDecimal(int fd, size_t value)`
@@ -38,7 +37,6 @@ pub unsafe extern "C" fn _Py_DumpASCII(fd: c_int, text: *mut PyObject) {
 pub unsafe extern "C" fn _Py_DumpDecimal(fd: c_int, value: usize) {
     crate::registry::record_call(idx::_Py_DumpDecimal);
     crate::missing::called(idx::_Py_DumpDecimal);
-    ()
 }
 
 /// `void _Py_DumpHexadecimal(int fd, uintptr_t value, Py_ssize_t width)`
@@ -46,7 +44,6 @@ pub unsafe extern "C" fn _Py_DumpDecimal(fd: c_int, value: usize) {
 pub unsafe extern "C" fn _Py_DumpHexadecimal(fd: c_int, value: usize, width: Py_ssize_t) {
     crate::registry::record_call(idx::_Py_DumpHexadecimal);
     crate::missing::called(idx::_Py_DumpHexadecimal);
-    ()
 }
 
 /// `void _Py_DumpTraceback(int fd, PyThreadState *tstate)`
@@ -54,7 +51,6 @@ pub unsafe extern "C" fn _Py_DumpHexadecimal(fd: c_int, value: usize, width: Py_
 pub unsafe extern "C" fn _Py_DumpTraceback(fd: c_int, tstate: *mut c_void) {
     crate::registry::record_call(idx::_Py_DumpTraceback);
     crate::missing::called(idx::_Py_DumpTraceback);
-    ()
 }
 
 /// `const char *_Py_DumpTracebackThreads(int fd, PyInterpreterState *interp, PyThreadState *current_tstate)`

@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/pyerrors.yaml (pyerrors.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -22,7 +22,6 @@ pub unsafe extern "C" fn PyErr_BadArgument() -> c_int {
 pub unsafe extern "C" fn PyErr_BadInternalCall() {
     crate::registry::record_call(idx::PyErr_BadInternalCall);
     crate::missing::called(idx::PyErr_BadInternalCall);
-    ()
 }
 
 /// `int PyErr_CheckSignals(void)`
@@ -54,7 +53,6 @@ pub unsafe extern "C" fn PyErr_ExceptionMatches(exc: *mut PyObject) -> c_int {
 pub unsafe extern "C" fn PyErr_Fetch(ptype: *mut *mut PyObject, pvalue: *mut *mut PyObject, ptraceback: *mut *mut PyObject) {
     crate::registry::record_call(idx::PyErr_Fetch);
     crate::missing::called(idx::PyErr_Fetch);
-    ()
 }
 
 /// `PyObject *PyErr_Format(PyObject *exception, const char *format, ...)`
@@ -79,7 +77,6 @@ pub unsafe extern "C" fn PyErr_FormatV(exception: *mut PyObject, format: *const 
 pub unsafe extern "C" fn PyErr_GetExcInfo(ptype: *mut *mut PyObject, pvalue: *mut *mut PyObject, ptraceback: *mut *mut PyObject) {
     crate::registry::record_call(idx::PyErr_GetExcInfo);
     crate::missing::called(idx::PyErr_GetExcInfo);
-    ()
 }
 
 /// `PyObject *PyErr_GetHandledException(void)`
@@ -127,7 +124,6 @@ pub unsafe extern "C" fn PyErr_NoMemory() -> *mut PyObject {
 pub unsafe extern "C" fn PyErr_NormalizeException(exc: *mut *mut PyObject, val: *mut *mut PyObject, tb: *mut *mut PyObject) {
     crate::registry::record_call(idx::PyErr_NormalizeException);
     crate::missing::called(idx::PyErr_NormalizeException);
-    ()
 }
 
 /// `PyObject *PyErr_Occurred(void)`
@@ -159,7 +155,6 @@ pub unsafe extern "C" fn PyErr_ProgramTextObject(filename: *mut PyObject, lineno
 pub unsafe extern "C" fn PyErr_RangedSyntaxLocationObject(filename: *mut PyObject, lineno: c_int, col_offset: c_int, end_lineno: c_int, end_col_offset: c_int) {
     crate::registry::record_call(idx::PyErr_RangedSyntaxLocationObject);
     crate::missing::called(idx::PyErr_RangedSyntaxLocationObject);
-    ()
 }
 
 /// `void PyErr_Restore(PyObject *type, PyObject *value, PyObject *traceback)`
@@ -167,7 +162,6 @@ pub unsafe extern "C" fn PyErr_RangedSyntaxLocationObject(filename: *mut PyObjec
 pub unsafe extern "C" fn PyErr_Restore(type_: *mut PyObject, value: *mut PyObject, traceback: *mut PyObject) {
     crate::registry::record_call(idx::PyErr_Restore);
     crate::missing::called(idx::PyErr_Restore);
-    ()
 }
 
 /// `void PyErr_SetExcInfo(PyObject *type, PyObject *value, PyObject *traceback)`
@@ -175,7 +169,6 @@ pub unsafe extern "C" fn PyErr_Restore(type_: *mut PyObject, value: *mut PyObjec
 pub unsafe extern "C" fn PyErr_SetExcInfo(type_: *mut PyObject, value: *mut PyObject, traceback: *mut PyObject) {
     crate::registry::record_call(idx::PyErr_SetExcInfo);
     crate::missing::called(idx::PyErr_SetExcInfo);
-    ()
 }
 
 /// `PyObject *PyErr_SetFromErrno(PyObject *type)`
@@ -215,7 +208,6 @@ pub unsafe extern "C" fn PyErr_SetFromErrnoWithFilenameObjects(type_: *mut PyObj
 pub unsafe extern "C" fn PyErr_SetHandledException(arg0: *mut PyObject) {
     crate::registry::record_call(idx::PyErr_SetHandledException);
     crate::missing::called(idx::PyErr_SetHandledException);
-    ()
 }
 
 /// `PyObject *PyErr_SetImportError(PyObject *msg, PyObject *name, PyObject *path)`
@@ -239,7 +231,6 @@ pub unsafe extern "C" fn PyErr_SetImportErrorSubclass(arg0: *mut PyObject, arg1:
 pub unsafe extern "C" fn PyErr_SetInterrupt() {
     crate::registry::record_call(idx::PyErr_SetInterrupt);
     crate::missing::called(idx::PyErr_SetInterrupt);
-    ()
 }
 
 /// `int PyErr_SetInterruptEx(int signum)`
@@ -255,7 +246,6 @@ pub unsafe extern "C" fn PyErr_SetInterruptEx(signum: c_int) -> c_int {
 pub unsafe extern "C" fn PyErr_SetNone(type_: *mut PyObject) {
     crate::registry::record_call(idx::PyErr_SetNone);
     crate::missing::called(idx::PyErr_SetNone);
-    ()
 }
 
 /// `void PyErr_SetObject(PyObject *type, PyObject *value)`
@@ -263,7 +253,6 @@ pub unsafe extern "C" fn PyErr_SetNone(type_: *mut PyObject) {
 pub unsafe extern "C" fn PyErr_SetObject(type_: *mut PyObject, value: *mut PyObject) {
     crate::registry::record_call(idx::PyErr_SetObject);
     crate::missing::called(idx::PyErr_SetObject);
-    ()
 }
 
 /// `void PyErr_SetString(PyObject *exception, const char *string)`
@@ -279,7 +268,6 @@ pub unsafe extern "C" fn PyErr_SetString(exception: *mut PyObject, string: *cons
 pub unsafe extern "C" fn PyErr_SyntaxLocation(filename: *const c_char, lineno: c_int) {
     crate::registry::record_call(idx::PyErr_SyntaxLocation);
     crate::missing::called(idx::PyErr_SyntaxLocation);
-    ()
 }
 
 /// `void PyErr_SyntaxLocationEx(const char *filename, int lineno, int col_offset)`
@@ -287,7 +275,6 @@ pub unsafe extern "C" fn PyErr_SyntaxLocation(filename: *const c_char, lineno: c
 pub unsafe extern "C" fn PyErr_SyntaxLocationEx(filename: *const c_char, lineno: c_int, col_offset: c_int) {
     crate::registry::record_call(idx::PyErr_SyntaxLocationEx);
     crate::missing::called(idx::PyErr_SyntaxLocationEx);
-    ()
 }
 
 /// `void PyErr_SyntaxLocationObject(PyObject *filename, int lineno, int col_offset)`
@@ -295,7 +282,6 @@ pub unsafe extern "C" fn PyErr_SyntaxLocationEx(filename: *const c_char, lineno:
 pub unsafe extern "C" fn PyErr_SyntaxLocationObject(filename: *mut PyObject, lineno: c_int, col_offset: c_int) {
     crate::registry::record_call(idx::PyErr_SyntaxLocationObject);
     crate::missing::called(idx::PyErr_SyntaxLocationObject);
-    ()
 }
 
 /// `void PyErr_WriteUnraisable(PyObject *obj)`
@@ -303,7 +289,6 @@ pub unsafe extern "C" fn PyErr_SyntaxLocationObject(filename: *mut PyObject, lin
 pub unsafe extern "C" fn PyErr_WriteUnraisable(obj: *mut PyObject) {
     crate::registry::record_call(idx::PyErr_WriteUnraisable);
     crate::missing::called(idx::PyErr_WriteUnraisable);
-    ()
 }
 
 /// `const char *PyExceptionClass_Name(PyObject *arg0)`
@@ -343,7 +328,6 @@ pub unsafe extern "C" fn PyException_GetTraceback(ex: *mut PyObject) -> *mut PyO
 pub unsafe extern "C" fn PyException_SetCause(ex: *mut PyObject, cause: *mut PyObject) {
     crate::registry::record_call(idx::PyException_SetCause);
     crate::missing::called(idx::PyException_SetCause);
-    ()
 }
 
 /// `void PyException_SetContext(PyObject *ex, PyObject *ctx)`
@@ -351,7 +335,6 @@ pub unsafe extern "C" fn PyException_SetCause(ex: *mut PyObject, cause: *mut PyO
 pub unsafe extern "C" fn PyException_SetContext(ex: *mut PyObject, ctx: *mut PyObject) {
     crate::registry::record_call(idx::PyException_SetContext);
     crate::missing::called(idx::PyException_SetContext);
-    ()
 }
 
 /// `int PyException_SetTraceback(PyObject *ex, PyObject *tb)`
@@ -576,7 +559,6 @@ pub unsafe extern "C" fn PyUnicodeTranslateError_SetStart(arg0: *mut PyObject, a
 pub unsafe extern "C" fn Py_FatalError(message: *const c_char) {
     crate::registry::record_call(idx::Py_FatalError);
     crate::missing::called(idx::Py_FatalError);
-    ()
 }
 
 /// `void _PyErr_BadInternalCall(const char *filename, int lineno)`
@@ -584,7 +566,6 @@ pub unsafe extern "C" fn Py_FatalError(message: *const c_char) {
 pub unsafe extern "C" fn _PyErr_BadInternalCall(filename: *const c_char, lineno: c_int) {
     crate::registry::record_call(idx::_PyErr_BadInternalCall);
     crate::missing::called(idx::_PyErr_BadInternalCall);
-    ()
 }
 
 /// `void _PyErr_ChainExceptions(PyObject *arg0, PyObject *arg1, PyObject *arg2)`
@@ -592,7 +573,6 @@ pub unsafe extern "C" fn _PyErr_BadInternalCall(filename: *const c_char, lineno:
 pub unsafe extern "C" fn _PyErr_ChainExceptions(arg0: *mut PyObject, arg1: *mut PyObject, arg2: *mut PyObject) {
     crate::registry::record_call(idx::_PyErr_ChainExceptions);
     crate::missing::called(idx::_PyErr_ChainExceptions);
-    ()
 }
 
 /// `int _PyErr_CheckSignals(void)`
@@ -617,7 +597,6 @@ pub unsafe extern "C" fn _PyErr_FormatFromCause(exception: *mut PyObject, format
 pub unsafe extern "C" fn _PyErr_GetExcInfo(arg0: *mut c_void, arg1: *mut *mut PyObject, arg2: *mut *mut PyObject, arg3: *mut *mut PyObject) {
     crate::registry::record_call(idx::_PyErr_GetExcInfo);
     crate::missing::called(idx::_PyErr_GetExcInfo);
-    ()
 }
 
 /// `PyObject *_PyErr_GetHandledException(PyThreadState *arg0)`
@@ -649,7 +628,6 @@ pub unsafe extern "C" fn _PyErr_ProgramDecodedTextObject(filename: *mut PyObject
 pub unsafe extern "C" fn _PyErr_SetHandledException(arg0: *mut c_void, arg1: *mut PyObject) {
     crate::registry::record_call(idx::_PyErr_SetHandledException);
     crate::missing::called(idx::_PyErr_SetHandledException);
-    ()
 }
 
 /// `void _PyErr_SetKeyError(PyObject *arg0)`
@@ -657,7 +635,6 @@ pub unsafe extern "C" fn _PyErr_SetHandledException(arg0: *mut c_void, arg1: *mu
 pub unsafe extern "C" fn _PyErr_SetKeyError(arg0: *mut PyObject) {
     crate::registry::record_call(idx::_PyErr_SetKeyError);
     crate::missing::called(idx::_PyErr_SetKeyError);
-    ()
 }
 
 /// `PyObject *_PyErr_TrySetFromCause(const char *prefix_format, ...)`
@@ -674,7 +651,6 @@ pub unsafe extern "C" fn _PyErr_TrySetFromCause(prefix_format: *const c_char) ->
 pub unsafe extern "C" fn _PyErr_WriteUnraisableMsg(err_msg: *const c_char, obj: *mut PyObject) {
     crate::registry::record_call(idx::_PyErr_WriteUnraisableMsg);
     crate::missing::called(idx::_PyErr_WriteUnraisableMsg);
-    ()
 }
 
 /// `PyObject *_PyUnicodeTranslateError_Create(PyObject *object, Py_ssize_t start, Py_ssize_t end, const char *reason)`
@@ -691,7 +667,6 @@ pub unsafe extern "C" fn _PyUnicodeTranslateError_Create(object: *mut PyObject, 
 pub unsafe extern "C" fn _Py_FatalErrorFormat(func: *const c_char, format: *const c_char) {
     crate::registry::record_call(idx::_Py_FatalErrorFormat);
     crate::missing::called(idx::_Py_FatalErrorFormat);
-    ()
 }
 
 /// `void _Py_FatalErrorFunc(const char *func, const char *message)`
@@ -699,5 +674,4 @@ pub unsafe extern "C" fn _Py_FatalErrorFormat(func: *const c_char, format: *cons
 pub unsafe extern "C" fn _Py_FatalErrorFunc(func: *const c_char, message: *const c_char) {
     crate::registry::record_call(idx::_Py_FatalErrorFunc);
     crate::missing::called(idx::_Py_FatalErrorFunc);
-    ()
 }

@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/pylifecycle.yaml (pylifecycle.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -46,7 +46,6 @@ pub unsafe extern "C" fn Py_BytesMain(argc: c_int, argv: *mut *mut c_char) -> c_
 pub unsafe extern "C" fn Py_EndInterpreter(tstate: *mut c_void) {
     crate::registry::record_call(idx::Py_EndInterpreter);
     crate::missing::called(idx::Py_EndInterpreter);
-    ()
 }
 
 /// `void Py_Exit(int status)`
@@ -54,7 +53,6 @@ pub unsafe extern "C" fn Py_EndInterpreter(tstate: *mut c_void) {
 pub unsafe extern "C" fn Py_Exit(status: c_int) {
     crate::registry::record_call(idx::Py_Exit);
     crate::missing::called(idx::Py_Exit);
-    ()
 }
 
 /// `void Py_ExitStatusException(PyStatus err)`
@@ -62,7 +60,6 @@ pub unsafe extern "C" fn Py_Exit(status: c_int) {
 pub unsafe extern "C" fn Py_ExitStatusException(err: PyStatus) {
     crate::registry::record_call(idx::Py_ExitStatusException);
     crate::missing::called(idx::Py_ExitStatusException);
-    ()
 }
 
 /// `int Py_FdIsInteractive(FILE *fp, const char *filename)`
@@ -78,7 +75,6 @@ pub unsafe extern "C" fn Py_FdIsInteractive(fp: *mut c_void, filename: *const c_
 pub unsafe extern "C" fn Py_Finalize() {
     crate::registry::record_call(idx::Py_Finalize);
     crate::missing::called(idx::Py_Finalize);
-    ()
 }
 
 /// `int Py_FinalizeEx(void)`
@@ -190,7 +186,6 @@ pub unsafe extern "C" fn Py_GetVersion() -> *const c_char {
 pub unsafe extern "C" fn Py_Initialize() {
     crate::registry::record_call(idx::Py_Initialize);
     crate::missing::called(idx::Py_Initialize);
-    ()
 }
 
 /// `void Py_InitializeEx(int arg0)`
@@ -198,7 +193,6 @@ pub unsafe extern "C" fn Py_Initialize() {
 pub unsafe extern "C" fn Py_InitializeEx(arg0: c_int) {
     crate::registry::record_call(idx::Py_InitializeEx);
     crate::missing::called(idx::Py_InitializeEx);
-    ()
 }
 
 /// `PyStatus Py_InitializeFromConfig(const PyConfig *config)`
@@ -270,7 +264,6 @@ pub unsafe extern "C" fn Py_RunMain() -> c_int {
 pub unsafe extern "C" fn Py_SetPath(arg0: *const wchar_t) {
     crate::registry::record_call(idx::Py_SetPath);
     crate::missing::called(idx::Py_SetPath);
-    ()
 }
 
 /// `void Py_SetProgramName(const wchar_t *name)`
@@ -278,7 +271,6 @@ pub unsafe extern "C" fn Py_SetPath(arg0: *const wchar_t) {
 pub unsafe extern "C" fn Py_SetProgramName(name: *const wchar_t) {
     crate::registry::record_call(idx::Py_SetProgramName);
     crate::missing::called(idx::Py_SetProgramName);
-    ()
 }
 
 /// `void Py_SetPythonHome(const wchar_t *arg0)`
@@ -286,7 +278,6 @@ pub unsafe extern "C" fn Py_SetProgramName(name: *const wchar_t) {
 pub unsafe extern "C" fn Py_SetPythonHome(arg0: *const wchar_t) {
     crate::registry::record_call(idx::Py_SetPythonHome);
     crate::missing::called(idx::Py_SetPythonHome);
-    ()
 }
 
 /// `int Py_SetStandardStreamEncoding(const char *encoding, const char *errors)`
@@ -374,7 +365,6 @@ pub unsafe extern "C" fn _Py_NewInterpreter(isolated_subinterpreter: c_int) -> *
 pub unsafe extern "C" fn _Py_RestoreSignals() {
     crate::registry::record_call(idx::_Py_RestoreSignals);
     crate::missing::called(idx::_Py_RestoreSignals);
-    ()
 }
 
 /// `char *_Py_SetLocaleFromEnv(int category)`
@@ -390,7 +380,6 @@ pub unsafe extern "C" fn _Py_SetLocaleFromEnv(category: c_int) -> *mut c_char {
 pub unsafe extern "C" fn _Py_SetProgramFullPath(arg0: *const wchar_t) {
     crate::registry::record_call(idx::_Py_SetProgramFullPath);
     crate::missing::called(idx::_Py_SetProgramFullPath);
-    ()
 }
 
 /// `const char *_Py_gitidentifier(void)`

@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/pymem.yaml (pymem.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -22,7 +22,6 @@ pub unsafe extern "C" fn PyMem_Calloc(nelem: usize, elsize: usize) -> *mut c_voi
 pub unsafe extern "C" fn PyMem_Free(ptr: *mut c_void) {
     crate::registry::record_call(idx::PyMem_Free);
     crate::missing::called(idx::PyMem_Free);
-    ()
 }
 
 /// `void PyMem_GetAllocator(PyMemAllocatorDomain domain, PyMemAllocatorEx *allocator)`
@@ -30,7 +29,6 @@ pub unsafe extern "C" fn PyMem_Free(ptr: *mut c_void) {
 pub unsafe extern "C" fn PyMem_GetAllocator(domain: c_int, allocator: *mut c_void) {
     crate::registry::record_call(idx::PyMem_GetAllocator);
     crate::missing::called(idx::PyMem_GetAllocator);
-    ()
 }
 
 /// `void *PyMem_Malloc(size_t size)`
@@ -54,7 +52,6 @@ pub unsafe extern "C" fn PyMem_RawCalloc(nelem: usize, elsize: usize) -> *mut c_
 pub unsafe extern "C" fn PyMem_RawFree(ptr: *mut c_void) {
     crate::registry::record_call(idx::PyMem_RawFree);
     crate::missing::called(idx::PyMem_RawFree);
-    ()
 }
 
 /// `void *PyMem_RawMalloc(size_t size)`
@@ -86,7 +83,6 @@ pub unsafe extern "C" fn PyMem_Realloc(ptr: *mut c_void, new_size: usize) -> *mu
 pub unsafe extern "C" fn PyMem_SetAllocator(domain: c_int, allocator: *mut c_void) {
     crate::registry::record_call(idx::PyMem_SetAllocator);
     crate::missing::called(idx::PyMem_SetAllocator);
-    ()
 }
 
 /// `void PyMem_SetupDebugHooks(void)`
@@ -94,7 +90,6 @@ pub unsafe extern "C" fn PyMem_SetAllocator(domain: c_int, allocator: *mut c_voi
 pub unsafe extern "C" fn PyMem_SetupDebugHooks() {
     crate::registry::record_call(idx::PyMem_SetupDebugHooks);
     crate::missing::called(idx::PyMem_SetupDebugHooks);
-    ()
 }
 
 /// `const char *_PyMem_GetCurrentAllocatorName(void)`

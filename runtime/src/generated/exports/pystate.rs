@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/pystate.yaml (cpython/pystate.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -38,7 +38,6 @@ pub unsafe extern "C" fn PyGILState_GetThisThreadState() -> *mut c_void {
 pub unsafe extern "C" fn PyGILState_Release(arg0: c_int) {
     crate::registry::record_call(idx::PyGILState_Release);
     crate::missing::called(idx::PyGILState_Release);
-    ()
 }
 
 /// `void PyInterpreterState_Clear(PyInterpreterState *interp)`
@@ -46,7 +45,6 @@ pub unsafe extern "C" fn PyGILState_Release(arg0: c_int) {
 pub unsafe extern "C" fn PyInterpreterState_Clear(interp: *mut c_void) {
     crate::registry::record_call(idx::PyInterpreterState_Clear);
     crate::missing::called(idx::PyInterpreterState_Clear);
-    ()
 }
 
 /// `void PyInterpreterState_Delete(PyInterpreterState *interp)`
@@ -54,7 +52,6 @@ pub unsafe extern "C" fn PyInterpreterState_Clear(interp: *mut c_void) {
 pub unsafe extern "C" fn PyInterpreterState_Delete(interp: *mut c_void) {
     crate::registry::record_call(idx::PyInterpreterState_Delete);
     crate::missing::called(idx::PyInterpreterState_Delete);
-    ()
 }
 
 /// `PyInterpreterState *PyInterpreterState_Get(void)`
@@ -150,7 +147,6 @@ pub unsafe extern "C" fn PyState_RemoveModule(def: *mut c_void) -> c_int {
 pub unsafe extern "C" fn PyThreadState_Clear(tstate: *mut c_void) {
     crate::registry::record_call(idx::PyThreadState_Clear);
     crate::missing::called(idx::PyThreadState_Clear);
-    ()
 }
 
 /// `void PyThreadState_Delete(PyThreadState *tstate)`
@@ -158,7 +154,6 @@ pub unsafe extern "C" fn PyThreadState_Clear(tstate: *mut c_void) {
 pub unsafe extern "C" fn PyThreadState_Delete(tstate: *mut c_void) {
     crate::registry::record_call(idx::PyThreadState_Delete);
     crate::missing::called(idx::PyThreadState_Delete);
-    ()
 }
 
 /// `void PyThreadState_DeleteCurrent(void)`
@@ -166,7 +161,6 @@ pub unsafe extern "C" fn PyThreadState_Delete(tstate: *mut c_void) {
 pub unsafe extern "C" fn PyThreadState_DeleteCurrent() {
     crate::registry::record_call(idx::PyThreadState_DeleteCurrent);
     crate::missing::called(idx::PyThreadState_DeleteCurrent);
-    ()
 }
 
 /// `void PyThreadState_EnterTracing(PyThreadState *tstate)`
@@ -174,7 +168,6 @@ pub unsafe extern "C" fn PyThreadState_DeleteCurrent() {
 pub unsafe extern "C" fn PyThreadState_EnterTracing(tstate: *mut c_void) {
     crate::registry::record_call(idx::PyThreadState_EnterTracing);
     crate::missing::called(idx::PyThreadState_EnterTracing);
-    ()
 }
 
 /// `PyThreadState *PyThreadState_Get(void)`
@@ -222,7 +215,6 @@ pub unsafe extern "C" fn PyThreadState_GetInterpreter(tstate: *mut c_void) -> *m
 pub unsafe extern "C" fn PyThreadState_LeaveTracing(tstate: *mut c_void) {
     crate::registry::record_call(idx::PyThreadState_LeaveTracing);
     crate::missing::called(idx::PyThreadState_LeaveTracing);
-    ()
 }
 
 /// `PyThreadState *PyThreadState_New(PyInterpreterState *interp)`
@@ -286,7 +278,6 @@ pub unsafe extern "C" fn _PyCrossInterpreterData_RegisterClass(arg0: *mut PyType
 pub unsafe extern "C" fn _PyCrossInterpreterData_Release(arg0: *mut c_void) {
     crate::registry::record_call(idx::_PyCrossInterpreterData_Release);
     crate::missing::called(idx::_PyCrossInterpreterData_Release);
-    ()
 }
 
 /// `PyInterpreterState *_PyGILState_GetInterpreterStateUnsafe(void)`
@@ -334,7 +325,6 @@ pub unsafe extern "C" fn _PyInterpreterState_GetMainModule(arg0: *mut c_void) ->
 pub unsafe extern "C" fn _PyInterpreterState_RequireIDRef(arg0: *mut c_void, arg1: c_int) {
     crate::registry::record_call(idx::_PyInterpreterState_RequireIDRef);
     crate::missing::called(idx::_PyInterpreterState_RequireIDRef);
-    ()
 }
 
 /// `int _PyInterpreterState_RequiresIDRef(PyInterpreterState *arg0)`
@@ -358,7 +348,6 @@ pub unsafe extern "C" fn _PyInterpreterState_SetConfig(config: *const c_void) ->
 pub unsafe extern "C" fn _PyInterpreterState_SetEvalFrameFunc(interp: *mut c_void, eval_frame: *mut c_void) {
     crate::registry::record_call(idx::_PyInterpreterState_SetEvalFrameFunc);
     crate::missing::called(idx::_PyInterpreterState_SetEvalFrameFunc);
-    ()
 }
 
 /// `int _PyObject_CheckCrossInterpreterData(PyObject *arg0)`

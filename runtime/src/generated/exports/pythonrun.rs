@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/pythonrun.yaml (pythonrun.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -14,7 +14,6 @@ use crate::generated::registry::idx;
 pub unsafe extern "C" fn PyErr_Display(arg0: *mut PyObject, arg1: *mut PyObject, arg2: *mut PyObject) {
     crate::registry::record_call(idx::PyErr_Display);
     crate::missing::called(idx::PyErr_Display);
-    ()
 }
 
 /// `void PyErr_Print(void)`
@@ -22,7 +21,6 @@ pub unsafe extern "C" fn PyErr_Display(arg0: *mut PyObject, arg1: *mut PyObject,
 pub unsafe extern "C" fn PyErr_Print() {
     crate::registry::record_call(idx::PyErr_Print);
     crate::missing::called(idx::PyErr_Print);
-    ()
 }
 
 /// `void PyErr_PrintEx(int set_sys_last_vars)`
@@ -30,7 +28,6 @@ pub unsafe extern "C" fn PyErr_Print() {
 pub unsafe extern "C" fn PyErr_PrintEx(set_sys_last_vars: c_int) {
     crate::registry::record_call(idx::PyErr_PrintEx);
     crate::missing::called(idx::PyErr_PrintEx);
-    ()
 }
 
 /// `char *PyOS_Readline(FILE *arg0, FILE *arg1, const char *arg2)`

@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/pythread.yaml (pythread.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -22,7 +22,6 @@ pub unsafe extern "C" fn PyThread_GetInfo() -> *mut PyObject {
 pub unsafe extern "C" fn PyThread_ReInitTLS() {
     crate::registry::record_call(idx::PyThread_ReInitTLS);
     crate::missing::called(idx::PyThread_ReInitTLS);
-    ()
 }
 
 /// `int PyThread_acquire_lock(PyThread_type_lock arg0, int arg1)`
@@ -62,7 +61,6 @@ pub unsafe extern "C" fn PyThread_create_key() -> c_int {
 pub unsafe extern "C" fn PyThread_delete_key(key: c_int) {
     crate::registry::record_call(idx::PyThread_delete_key);
     crate::missing::called(idx::PyThread_delete_key);
-    ()
 }
 
 /// `void PyThread_delete_key_value(int key)`
@@ -70,7 +68,6 @@ pub unsafe extern "C" fn PyThread_delete_key(key: c_int) {
 pub unsafe extern "C" fn PyThread_delete_key_value(key: c_int) {
     crate::registry::record_call(idx::PyThread_delete_key_value);
     crate::missing::called(idx::PyThread_delete_key_value);
-    ()
 }
 
 /// `void PyThread_exit_thread(void)`
@@ -78,7 +75,6 @@ pub unsafe extern "C" fn PyThread_delete_key_value(key: c_int) {
 pub unsafe extern "C" fn PyThread_exit_thread() {
     crate::registry::record_call(idx::PyThread_exit_thread);
     crate::missing::called(idx::PyThread_exit_thread);
-    ()
 }
 
 /// `void PyThread_free_lock(PyThread_type_lock arg0)`
@@ -86,7 +82,6 @@ pub unsafe extern "C" fn PyThread_exit_thread() {
 pub unsafe extern "C" fn PyThread_free_lock(arg0: *mut c_void) {
     crate::registry::record_call(idx::PyThread_free_lock);
     crate::missing::called(idx::PyThread_free_lock);
-    ()
 }
 
 /// `void *PyThread_get_key_value(int key)`
@@ -126,7 +121,6 @@ pub unsafe extern "C" fn PyThread_get_thread_native_id() -> c_ulong {
 pub unsafe extern "C" fn PyThread_init_thread() {
     crate::registry::record_call(idx::PyThread_init_thread);
     crate::missing::called(idx::PyThread_init_thread);
-    ()
 }
 
 /// `void PyThread_release_lock(PyThread_type_lock arg0)`
@@ -134,7 +128,6 @@ pub unsafe extern "C" fn PyThread_init_thread() {
 pub unsafe extern "C" fn PyThread_release_lock(arg0: *mut c_void) {
     crate::registry::record_call(idx::PyThread_release_lock);
     crate::missing::called(idx::PyThread_release_lock);
-    ()
 }
 
 /// `int PyThread_set_key_value(int key, void *value)`
@@ -182,7 +175,6 @@ pub unsafe extern "C" fn PyThread_tss_create(key: *mut Py_tss_t) -> c_int {
 pub unsafe extern "C" fn PyThread_tss_delete(key: *mut Py_tss_t) {
     crate::registry::record_call(idx::PyThread_tss_delete);
     crate::missing::called(idx::PyThread_tss_delete);
-    ()
 }
 
 /// `void PyThread_tss_free(Py_tss_t *key)`
@@ -190,7 +182,6 @@ pub unsafe extern "C" fn PyThread_tss_delete(key: *mut Py_tss_t) {
 pub unsafe extern "C" fn PyThread_tss_free(key: *mut Py_tss_t) {
     crate::registry::record_call(idx::PyThread_tss_free);
     crate::missing::called(idx::PyThread_tss_free);
-    ()
 }
 
 /// `void *PyThread_tss_get(Py_tss_t *key)`

@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/pytime.yaml (cpython/pytime.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -102,7 +102,6 @@ pub unsafe extern "C" fn _PyTime_AsTimespec(t: i64, ts: *mut c_void) -> c_int {
 pub unsafe extern "C" fn _PyTime_AsTimespec_clamp(t: i64, ts: *mut c_void) {
     crate::registry::record_call(idx::_PyTime_AsTimespec_clamp);
     crate::missing::called(idx::_PyTime_AsTimespec_clamp);
-    ()
 }
 
 /// `int _PyTime_AsTimeval(_PyTime_t t, struct timeval *tv, _PyTime_round_t round)`
@@ -126,7 +125,6 @@ pub unsafe extern "C" fn _PyTime_AsTimevalTime_t(t: i64, secs: *mut i64, us: *mu
 pub unsafe extern "C" fn _PyTime_AsTimeval_clamp(t: i64, tv: *mut c_void, round: c_int) {
     crate::registry::record_call(idx::_PyTime_AsTimeval_clamp);
     crate::missing::called(idx::_PyTime_AsTimeval_clamp);
-    ()
 }
 
 /// `int _PyTime_FromMillisecondsObject(_PyTime_t *t, PyObject *obj, _PyTime_round_t round)`

@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/structseq.yaml (structseq.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -22,7 +22,6 @@ pub unsafe extern "C" fn PyStructSequence_GetItem(p: *mut PyObject, pos: Py_ssiz
 pub unsafe extern "C" fn PyStructSequence_InitType(type_: *mut PyTypeObject, desc: *mut c_void) {
     crate::registry::record_call(idx::PyStructSequence_InitType);
     crate::missing::called(idx::PyStructSequence_InitType);
-    ()
 }
 
 /// `int PyStructSequence_InitType2(PyTypeObject *type, PyStructSequence_Desc *desc)`
@@ -54,5 +53,4 @@ pub unsafe extern "C" fn PyStructSequence_NewType(desc: *mut c_void) -> *mut PyT
 pub unsafe extern "C" fn PyStructSequence_SetItem(p: *mut PyObject, pos: Py_ssize_t, o: *mut PyObject) {
     crate::registry::record_call(idx::PyStructSequence_SetItem);
     crate::missing::called(idx::PyStructSequence_SetItem);
-    ()
 }

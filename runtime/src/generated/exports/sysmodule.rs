@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/sysmodule.yaml (cpython/sysmodule.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -22,7 +22,6 @@ pub unsafe extern "C" fn PySys_AddAuditHook(arg0: *mut c_void, arg1: *mut c_void
 pub unsafe extern "C" fn PySys_AddWarnOption(s: *const wchar_t) {
     crate::registry::record_call(idx::PySys_AddWarnOption);
     crate::missing::called(idx::PySys_AddWarnOption);
-    ()
 }
 
 /// `void PySys_AddWarnOptionUnicode(PyObject *unicode)`
@@ -30,7 +29,6 @@ pub unsafe extern "C" fn PySys_AddWarnOption(s: *const wchar_t) {
 pub unsafe extern "C" fn PySys_AddWarnOptionUnicode(unicode: *mut PyObject) {
     crate::registry::record_call(idx::PySys_AddWarnOptionUnicode);
     crate::missing::called(idx::PySys_AddWarnOptionUnicode);
-    ()
 }
 
 /// `void PySys_AddXOption(const wchar_t *s)`
@@ -38,7 +36,6 @@ pub unsafe extern "C" fn PySys_AddWarnOptionUnicode(unicode: *mut PyObject) {
 pub unsafe extern "C" fn PySys_AddXOption(s: *const wchar_t) {
     crate::registry::record_call(idx::PySys_AddXOption);
     crate::missing::called(idx::PySys_AddXOption);
-    ()
 }
 
 /// `int PySys_Audit(const char *event, const char *argFormat, ...)`
@@ -56,7 +53,6 @@ pub unsafe extern "C" fn PySys_Audit(event: *const c_char, argFormat: *const c_c
 pub unsafe extern "C" fn PySys_FormatStderr(format: *const c_char) {
     crate::registry::record_call(idx::PySys_FormatStderr);
     crate::missing::called(idx::PySys_FormatStderr);
-    ()
 }
 
 /// `void PySys_FormatStdout(const char *format, ...)`
@@ -65,7 +61,6 @@ pub unsafe extern "C" fn PySys_FormatStderr(format: *const c_char) {
 pub unsafe extern "C" fn PySys_FormatStdout(format: *const c_char) {
     crate::registry::record_call(idx::PySys_FormatStdout);
     crate::missing::called(idx::PySys_FormatStdout);
-    ()
 }
 
 /// `PyObject *PySys_GetObject(const char *name)`
@@ -97,7 +92,6 @@ pub unsafe extern "C" fn PySys_HasWarnOptions() -> c_int {
 pub unsafe extern "C" fn PySys_ResetWarnOptions() {
     crate::registry::record_call(idx::PySys_ResetWarnOptions);
     crate::missing::called(idx::PySys_ResetWarnOptions);
-    ()
 }
 
 /// `void PySys_SetArgv(int argc, wchar_t **argv)`
@@ -105,7 +99,6 @@ pub unsafe extern "C" fn PySys_ResetWarnOptions() {
 pub unsafe extern "C" fn PySys_SetArgv(argc: c_int, argv: *mut *mut wchar_t) {
     crate::registry::record_call(idx::PySys_SetArgv);
     crate::missing::called(idx::PySys_SetArgv);
-    ()
 }
 
 /// `void PySys_SetArgvEx(int argc, wchar_t **argv, int updatepath)`
@@ -113,7 +106,6 @@ pub unsafe extern "C" fn PySys_SetArgv(argc: c_int, argv: *mut *mut wchar_t) {
 pub unsafe extern "C" fn PySys_SetArgvEx(argc: c_int, argv: *mut *mut wchar_t, updatepath: c_int) {
     crate::registry::record_call(idx::PySys_SetArgvEx);
     crate::missing::called(idx::PySys_SetArgvEx);
-    ()
 }
 
 /// `int PySys_SetObject(const char *name, PyObject *v)`
@@ -129,7 +121,6 @@ pub unsafe extern "C" fn PySys_SetObject(name: *const c_char, v: *mut PyObject) 
 pub unsafe extern "C" fn PySys_SetPath(arg0: *const wchar_t) {
     crate::registry::record_call(idx::PySys_SetPath);
     crate::missing::called(idx::PySys_SetPath);
-    ()
 }
 
 /// `void PySys_WriteStderr(const char *format, ...)`
@@ -138,7 +129,6 @@ pub unsafe extern "C" fn PySys_SetPath(arg0: *const wchar_t) {
 pub unsafe extern "C" fn PySys_WriteStderr(format: *const c_char) {
     crate::registry::record_call(idx::PySys_WriteStderr);
     crate::missing::called(idx::PySys_WriteStderr);
-    ()
 }
 
 /// `void PySys_WriteStdout(const char *format, ...)`
@@ -147,7 +137,6 @@ pub unsafe extern "C" fn PySys_WriteStderr(format: *const c_char) {
 pub unsafe extern "C" fn PySys_WriteStdout(format: *const c_char) {
     crate::registry::record_call(idx::PySys_WriteStdout);
     crate::missing::called(idx::PySys_WriteStdout);
-    ()
 }
 
 /// `PyObject *_PySys_GetAttr(PyThreadState *tstate, PyObject *name)`

@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/traceback.yaml (traceback.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -30,7 +30,6 @@ pub unsafe extern "C" fn PyTraceBack_Print(arg0: *mut PyObject, arg1: *mut PyObj
 pub unsafe extern "C" fn _PyTraceback_Add(arg0: *const c_char, arg1: *const c_char, arg2: c_int) {
     crate::registry::record_call(idx::_PyTraceback_Add);
     crate::missing::called(idx::_PyTraceback_Add);
-    ()
 }
 
 /// `int _Py_DisplaySourceLine(PyObject *arg0, PyObject *arg1, int arg2, int arg3, int *arg4, PyObject **arg5)`

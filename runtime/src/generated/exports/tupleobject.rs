@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/tupleobject.yaml (tupleobject.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -63,7 +63,6 @@ pub unsafe extern "C" fn PyTuple_Size(p: *mut PyObject) -> Py_ssize_t {
 pub unsafe extern "C" fn _PyTuple_DebugMallocStats(out: *mut c_void) {
     crate::registry::record_call(idx::_PyTuple_DebugMallocStats);
     crate::missing::called(idx::_PyTuple_DebugMallocStats);
-    ()
 }
 
 /// `void _PyTuple_MaybeUntrack(PyObject *arg0)`
@@ -71,7 +70,6 @@ pub unsafe extern "C" fn _PyTuple_DebugMallocStats(out: *mut c_void) {
 pub unsafe extern "C" fn _PyTuple_MaybeUntrack(arg0: *mut PyObject) {
     crate::registry::record_call(idx::_PyTuple_MaybeUntrack);
     crate::missing::called(idx::_PyTuple_MaybeUntrack);
-    ()
 }
 
 /// `int _PyTuple_Resize(PyObject **p, Py_ssize_t new)`

@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/unicodeobject.yaml (unicodeobject.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -14,7 +14,6 @@ use crate::generated::registry::idx;
 pub unsafe extern "C" fn PyUnicode_Append(pleft: *mut *mut PyObject, right: *mut PyObject) {
     crate::registry::record_call(idx::PyUnicode_Append);
     crate::missing::called(idx::PyUnicode_Append);
-    ()
 }
 
 /// `void PyUnicode_AppendAndDel(PyObject **pleft, PyObject *right)`
@@ -22,7 +21,6 @@ pub unsafe extern "C" fn PyUnicode_Append(pleft: *mut *mut PyObject, right: *mut
 pub unsafe extern "C" fn PyUnicode_AppendAndDel(pleft: *mut *mut PyObject, right: *mut PyObject) {
     crate::registry::record_call(idx::PyUnicode_AppendAndDel);
     crate::missing::called(idx::PyUnicode_AppendAndDel);
-    ()
 }
 
 /// `PyObject *PyUnicode_AsASCIIString(PyObject *unicode)`
@@ -575,7 +573,6 @@ pub unsafe extern "C" fn PyUnicode_InternFromString(u: *const c_char) -> *mut Py
 pub unsafe extern "C" fn PyUnicode_InternImmortal(arg0: *mut *mut PyObject) {
     crate::registry::record_call(idx::PyUnicode_InternImmortal);
     crate::missing::called(idx::PyUnicode_InternImmortal);
-    ()
 }
 
 /// `void PyUnicode_InternInPlace(PyObject **string)`
@@ -583,7 +580,6 @@ pub unsafe extern "C" fn PyUnicode_InternImmortal(arg0: *mut *mut PyObject) {
 pub unsafe extern "C" fn PyUnicode_InternInPlace(string: *mut *mut PyObject) {
     crate::registry::record_call(idx::PyUnicode_InternInPlace);
     crate::missing::called(idx::PyUnicode_InternInPlace);
-    ()
 }
 
 /// `int PyUnicode_IsIdentifier(PyObject *s)`
@@ -719,7 +715,6 @@ pub unsafe extern "C" fn PyUnicode_WriteChar(unicode: *mut PyObject, index: Py_s
 pub unsafe extern "C" fn _PyUnicodeWriter_Dealloc(writer: *mut c_void) {
     crate::registry::record_call(idx::_PyUnicodeWriter_Dealloc);
     crate::missing::called(idx::_PyUnicodeWriter_Dealloc);
-    ()
 }
 
 /// `PyObject *_PyUnicodeWriter_Finish(_PyUnicodeWriter *writer)`
@@ -735,7 +730,6 @@ pub unsafe extern "C" fn _PyUnicodeWriter_Finish(writer: *mut c_void) -> *mut Py
 pub unsafe extern "C" fn _PyUnicodeWriter_Init(writer: *mut c_void) {
     crate::registry::record_call(idx::_PyUnicodeWriter_Init);
     crate::missing::called(idx::_PyUnicodeWriter_Init);
-    ()
 }
 
 /// `int _PyUnicodeWriter_PrepareInternal(_PyUnicodeWriter *writer, Py_ssize_t length, Py_UCS4 maxchar)`
@@ -935,7 +929,6 @@ pub unsafe extern "C" fn _PyUnicode_EqualToASCIIString(left: *mut PyObject, righ
 pub unsafe extern "C" fn _PyUnicode_FastCopyCharacters(to: *mut PyObject, to_start: Py_ssize_t, from: *mut PyObject, from_start: Py_ssize_t, how_many: Py_ssize_t) {
     crate::registry::record_call(idx::_PyUnicode_FastCopyCharacters);
     crate::missing::called(idx::_PyUnicode_FastCopyCharacters);
-    ()
 }
 
 /// `void _PyUnicode_FastFill(PyObject *unicode, Py_ssize_t start, Py_ssize_t length, Py_UCS4 fill_char)`
@@ -943,7 +936,6 @@ pub unsafe extern "C" fn _PyUnicode_FastCopyCharacters(to: *mut PyObject, to_sta
 pub unsafe extern "C" fn _PyUnicode_FastFill(unicode: *mut PyObject, start: Py_ssize_t, length: Py_ssize_t, fill_char: u32) {
     crate::registry::record_call(idx::_PyUnicode_FastFill);
     crate::missing::called(idx::_PyUnicode_FastFill);
-    ()
 }
 
 /// `Py_UCS4 _PyUnicode_FindMaxChar(PyObject *unicode, Py_ssize_t start, Py_ssize_t end)`

@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/unlisted.yaml (no header).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -14,7 +14,6 @@ use crate::generated::registry::idx;
 pub unsafe extern "C" fn PyInit__abc() {
     crate::registry::record_call(idx::PyInit__abc);
     crate::missing::called(idx::PyInit__abc);
-    ()
 }
 
 /// `void PyInit__ast(void)`
@@ -22,7 +21,6 @@ pub unsafe extern "C" fn PyInit__abc() {
 pub unsafe extern "C" fn PyInit__ast() {
     crate::registry::record_call(idx::PyInit__ast);
     crate::missing::called(idx::PyInit__ast);
-    ()
 }
 
 /// `void PyInit__codecs(void)`
@@ -30,7 +28,6 @@ pub unsafe extern "C" fn PyInit__ast() {
 pub unsafe extern "C" fn PyInit__codecs() {
     crate::registry::record_call(idx::PyInit__codecs);
     crate::missing::called(idx::PyInit__codecs);
-    ()
 }
 
 /// `void PyInit__collections(void)`
@@ -38,7 +35,6 @@ pub unsafe extern "C" fn PyInit__codecs() {
 pub unsafe extern "C" fn PyInit__collections() {
     crate::registry::record_call(idx::PyInit__collections);
     crate::missing::called(idx::PyInit__collections);
-    ()
 }
 
 /// `void PyInit__functools(void)`
@@ -46,7 +42,6 @@ pub unsafe extern "C" fn PyInit__collections() {
 pub unsafe extern "C" fn PyInit__functools() {
     crate::registry::record_call(idx::PyInit__functools);
     crate::missing::called(idx::PyInit__functools);
-    ()
 }
 
 /// `void PyInit__io(void)`
@@ -54,7 +49,6 @@ pub unsafe extern "C" fn PyInit__functools() {
 pub unsafe extern "C" fn PyInit__io() {
     crate::registry::record_call(idx::PyInit__io);
     crate::missing::called(idx::PyInit__io);
-    ()
 }
 
 /// `void PyInit__locale(void)`
@@ -62,7 +56,6 @@ pub unsafe extern "C" fn PyInit__io() {
 pub unsafe extern "C" fn PyInit__locale() {
     crate::registry::record_call(idx::PyInit__locale);
     crate::missing::called(idx::PyInit__locale);
-    ()
 }
 
 /// `void PyInit__operator(void)`
@@ -70,7 +63,6 @@ pub unsafe extern "C" fn PyInit__locale() {
 pub unsafe extern "C" fn PyInit__operator() {
     crate::registry::record_call(idx::PyInit__operator);
     crate::missing::called(idx::PyInit__operator);
-    ()
 }
 
 /// `void PyInit__signal(void)`
@@ -78,7 +70,6 @@ pub unsafe extern "C" fn PyInit__operator() {
 pub unsafe extern "C" fn PyInit__signal() {
     crate::registry::record_call(idx::PyInit__signal);
     crate::missing::called(idx::PyInit__signal);
-    ()
 }
 
 /// `void PyInit__sre(void)`
@@ -86,7 +77,6 @@ pub unsafe extern "C" fn PyInit__signal() {
 pub unsafe extern "C" fn PyInit__sre() {
     crate::registry::record_call(idx::PyInit__sre);
     crate::missing::called(idx::PyInit__sre);
-    ()
 }
 
 /// `void PyInit__stat(void)`
@@ -94,7 +84,6 @@ pub unsafe extern "C" fn PyInit__sre() {
 pub unsafe extern "C" fn PyInit__stat() {
     crate::registry::record_call(idx::PyInit__stat);
     crate::missing::called(idx::PyInit__stat);
-    ()
 }
 
 /// `void PyInit__string(void)`
@@ -102,7 +91,6 @@ pub unsafe extern "C" fn PyInit__stat() {
 pub unsafe extern "C" fn PyInit__string() {
     crate::registry::record_call(idx::PyInit__string);
     crate::missing::called(idx::PyInit__string);
-    ()
 }
 
 /// `void PyInit__symtable(void)`
@@ -110,7 +98,6 @@ pub unsafe extern "C" fn PyInit__string() {
 pub unsafe extern "C" fn PyInit__symtable() {
     crate::registry::record_call(idx::PyInit__symtable);
     crate::missing::called(idx::PyInit__symtable);
-    ()
 }
 
 /// `void PyInit__thread(void)`
@@ -118,7 +105,6 @@ pub unsafe extern "C" fn PyInit__symtable() {
 pub unsafe extern "C" fn PyInit__thread() {
     crate::registry::record_call(idx::PyInit__thread);
     crate::missing::called(idx::PyInit__thread);
-    ()
 }
 
 /// `void PyInit__tokenize(void)`
@@ -126,7 +112,6 @@ pub unsafe extern "C" fn PyInit__thread() {
 pub unsafe extern "C" fn PyInit__tokenize() {
     crate::registry::record_call(idx::PyInit__tokenize);
     crate::missing::called(idx::PyInit__tokenize);
-    ()
 }
 
 /// `void PyInit__tracemalloc(void)`
@@ -134,7 +119,6 @@ pub unsafe extern "C" fn PyInit__tokenize() {
 pub unsafe extern "C" fn PyInit__tracemalloc() {
     crate::registry::record_call(idx::PyInit__tracemalloc);
     crate::missing::called(idx::PyInit__tracemalloc);
-    ()
 }
 
 /// `void PyInit__weakref(void)`
@@ -142,7 +126,6 @@ pub unsafe extern "C" fn PyInit__tracemalloc() {
 pub unsafe extern "C" fn PyInit__weakref() {
     crate::registry::record_call(idx::PyInit__weakref);
     crate::missing::called(idx::PyInit__weakref);
-    ()
 }
 
 /// `void PyInit_atexit(void)`
@@ -150,7 +133,6 @@ pub unsafe extern "C" fn PyInit__weakref() {
 pub unsafe extern "C" fn PyInit_atexit() {
     crate::registry::record_call(idx::PyInit_atexit);
     crate::missing::called(idx::PyInit_atexit);
-    ()
 }
 
 /// `void PyInit_errno(void)`
@@ -158,7 +140,6 @@ pub unsafe extern "C" fn PyInit_atexit() {
 pub unsafe extern "C" fn PyInit_errno() {
     crate::registry::record_call(idx::PyInit_errno);
     crate::missing::called(idx::PyInit_errno);
-    ()
 }
 
 /// `void PyInit_faulthandler(void)`
@@ -166,7 +147,6 @@ pub unsafe extern "C" fn PyInit_errno() {
 pub unsafe extern "C" fn PyInit_faulthandler() {
     crate::registry::record_call(idx::PyInit_faulthandler);
     crate::missing::called(idx::PyInit_faulthandler);
-    ()
 }
 
 /// `void PyInit_gc(void)`
@@ -174,7 +154,6 @@ pub unsafe extern "C" fn PyInit_faulthandler() {
 pub unsafe extern "C" fn PyInit_gc() {
     crate::registry::record_call(idx::PyInit_gc);
     crate::missing::called(idx::PyInit_gc);
-    ()
 }
 
 /// `void PyInit_itertools(void)`
@@ -182,7 +161,6 @@ pub unsafe extern "C" fn PyInit_gc() {
 pub unsafe extern "C" fn PyInit_itertools() {
     crate::registry::record_call(idx::PyInit_itertools);
     crate::missing::called(idx::PyInit_itertools);
-    ()
 }
 
 /// `void PyInit_posix(void)`
@@ -190,7 +168,6 @@ pub unsafe extern "C" fn PyInit_itertools() {
 pub unsafe extern "C" fn PyInit_posix() {
     crate::registry::record_call(idx::PyInit_posix);
     crate::missing::called(idx::PyInit_posix);
-    ()
 }
 
 /// `void PyInit_pwd(void)`
@@ -198,7 +175,6 @@ pub unsafe extern "C" fn PyInit_posix() {
 pub unsafe extern "C" fn PyInit_pwd() {
     crate::registry::record_call(idx::PyInit_pwd);
     crate::missing::called(idx::PyInit_pwd);
-    ()
 }
 
 /// `void PyInit_time(void)`
@@ -206,7 +182,6 @@ pub unsafe extern "C" fn PyInit_pwd() {
 pub unsafe extern "C" fn PyInit_time() {
     crate::registry::record_call(idx::PyInit_time);
     crate::missing::called(idx::PyInit_time);
-    ()
 }
 
 /// `void PyInit_xxsubtype(void)`
@@ -214,7 +189,6 @@ pub unsafe extern "C" fn PyInit_time() {
 pub unsafe extern "C" fn PyInit_xxsubtype() {
     crate::registry::record_call(idx::PyInit_xxsubtype);
     crate::missing::called(idx::PyInit_xxsubtype);
-    ()
 }
 
 /// `void PyMarshal_Init(void)`
@@ -222,7 +196,6 @@ pub unsafe extern "C" fn PyInit_xxsubtype() {
 pub unsafe extern "C" fn PyMarshal_Init() {
     crate::registry::record_call(idx::PyMarshal_Init);
     crate::missing::called(idx::PyMarshal_Init);
-    ()
 }
 
 /// `void Py_CompileStringFlags(void)`
@@ -230,7 +203,6 @@ pub unsafe extern "C" fn PyMarshal_Init() {
 pub unsafe extern "C" fn Py_CompileStringFlags() {
     crate::registry::record_call(idx::Py_CompileStringFlags);
     crate::missing::called(idx::Py_CompileStringFlags);
-    ()
 }
 
 /// `void _PyLong_FromGid(void)`
@@ -238,7 +210,6 @@ pub unsafe extern "C" fn Py_CompileStringFlags() {
 pub unsafe extern "C" fn _PyLong_FromGid() {
     crate::registry::record_call(idx::_PyLong_FromGid);
     crate::missing::called(idx::_PyLong_FromGid);
-    ()
 }
 
 /// `void _PyLong_FromUid(void)`
@@ -246,7 +217,6 @@ pub unsafe extern "C" fn _PyLong_FromGid() {
 pub unsafe extern "C" fn _PyLong_FromUid() {
     crate::registry::record_call(idx::_PyLong_FromUid);
     crate::missing::called(idx::_PyLong_FromUid);
-    ()
 }
 
 /// `void _Py_Gid_Converter(void)`
@@ -254,7 +224,6 @@ pub unsafe extern "C" fn _PyLong_FromUid() {
 pub unsafe extern "C" fn _Py_Gid_Converter() {
     crate::registry::record_call(idx::_Py_Gid_Converter);
     crate::missing::called(idx::_Py_Gid_Converter);
-    ()
 }
 
 /// `void _Py_Sigset_Converter(void)`
@@ -262,7 +231,6 @@ pub unsafe extern "C" fn _Py_Gid_Converter() {
 pub unsafe extern "C" fn _Py_Sigset_Converter() {
     crate::registry::record_call(idx::_Py_Sigset_Converter);
     crate::missing::called(idx::_Py_Sigset_Converter);
-    ()
 }
 
 /// `void _Py_Uid_Converter(void)`
@@ -270,5 +238,4 @@ pub unsafe extern "C" fn _Py_Sigset_Converter() {
 pub unsafe extern "C" fn _Py_Uid_Converter() {
     crate::registry::record_call(idx::_Py_Uid_Converter);
     crate::missing::called(idx::_Py_Uid_Converter);
-    ()
 }

@@ -2,7 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Functions of api-spec/cpython/weakrefobject.yaml (weakrefobject.h).
 
-#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments)]
+#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]
 
 use core::ffi::*;
 
@@ -38,7 +38,6 @@ pub unsafe extern "C" fn PyWeakref_NewRef(ob: *mut PyObject, callback: *mut PyOb
 pub unsafe extern "C" fn _PyWeakref_ClearRef(self_: *mut c_void) {
     crate::registry::record_call(idx::_PyWeakref_ClearRef);
     crate::missing::called(idx::_PyWeakref_ClearRef);
-    ()
 }
 
 /// `Py_ssize_t _PyWeakref_GetWeakrefCount(PyWeakReference *head)`
