@@ -151,3 +151,14 @@ fn bad_venv_is_a_clear_error() {
     assert_eq!(dx.code, 2);
     assert!(dx.stderr.contains("not a virtual environment (no pyvenv.cfg)"), "{}", dx.stderr);
 }
+
+#[test]
+fn program_piped_to_stdin_runs_as_a_script() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(dx_py()).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(b"import sys\nprint(6 * 7, sys.argv)\nsys.exit(4)\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "42 ['']\n");
+}

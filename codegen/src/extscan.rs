@@ -41,16 +41,34 @@ fn is_extension_name(name: &str) -> bool {
     name.ends_with(".so")
 }
 
-/// Scans `target`: a `.so`, a `.whl`, or a directory searched recursively for both.
-/// Results are sorted by name so reports are stable.
-pub fn scan(target: &Path) -> Result<Vec<ExtImports>, String> {
+/// An extension module's file: `path/x.so`, or `wheel.whl!pkg/x.so` for a wheel member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtFile {
+    pub name: String,
+    pub data: Vec<u8>,
+}
+
+/// The extension files of `target`: a `.so`, a `.whl`, or a directory searched
+/// recursively for both. Sorted by name so reports are stable.
+pub fn collect(target: &Path) -> Result<Vec<ExtFile>, String> {
     let mut out = Vec::new();
-    scan_into(target, &mut out)?;
+    collect_into(target, &mut out)?;
     out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
 }
 
-fn scan_into(target: &Path, out: &mut Vec<ExtImports>) -> Result<(), String> {
+/// The C-API imports of every extension file of `target` (see [`collect`]).
+pub fn scan(target: &Path) -> Result<Vec<ExtImports>, String> {
+    collect(target)?
+        .into_iter()
+        .map(|f| {
+            let symbols = imports_of_elf(&f.data).map_err(|e| format!("{}: {e}", f.name))?;
+            Ok(ExtImports { name: f.name, symbols })
+        })
+        .collect()
+}
+
+fn collect_into(target: &Path, out: &mut Vec<ExtFile>) -> Result<(), String> {
     let shown = target.display();
     if target.is_dir() {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(target)
@@ -61,22 +79,21 @@ fn scan_into(target: &Path, out: &mut Vec<ExtImports>) -> Result<(), String> {
         for p in entries {
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
             if p.is_dir() || is_extension_name(name) || name.ends_with(".whl") {
-                scan_into(&p, out)?;
+                collect_into(&p, out)?;
             }
         }
         return Ok(());
     }
     let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("");
     if name.ends_with(".whl") {
-        return scan_wheel(target, out);
+        return collect_wheel(target, out);
     }
     let data = std::fs::read(target).map_err(|e| format!("{shown}: {e}"))?;
-    let symbols = imports_of_elf(&data).map_err(|e| format!("{shown}: {e}"))?;
-    out.push(ExtImports { name: shown.to_string(), symbols });
+    out.push(ExtFile { name: shown.to_string(), data });
     Ok(())
 }
 
-fn scan_wheel(path: &Path, out: &mut Vec<ExtImports>) -> Result<(), String> {
+fn collect_wheel(path: &Path, out: &mut Vec<ExtFile>) -> Result<(), String> {
     let shown = path.display();
     let file = std::fs::File::open(path).map_err(|e| format!("{shown}: {e}"))?;
     let mut zip = zip::ZipArchive::new(file).map_err(|e| format!("{shown}: not a wheel (zip): {e}"))?;
@@ -88,8 +105,7 @@ fn scan_wheel(path: &Path, out: &mut Vec<ExtImports>) -> Result<(), String> {
         }
         let mut data = Vec::new();
         member.read_to_end(&mut data).map_err(|e| format!("{shown}!{mname}: {e}"))?;
-        let symbols = imports_of_elf(&data).map_err(|e| format!("{shown}!{mname}: {e}"))?;
-        out.push(ExtImports { name: format!("{shown}!{mname}"), symbols });
+        out.push(ExtFile { name: format!("{shown}!{mname}"), data });
     }
     Ok(())
 }

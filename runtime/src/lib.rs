@@ -7,6 +7,7 @@
 
 pub mod bridge;
 pub mod capi;
+pub mod ext;
 // Generated code is checked byte for byte against the generator; rustfmt must not touch it.
 #[rustfmt::skip]
 pub mod generated;

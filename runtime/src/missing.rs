@@ -4,6 +4,7 @@
 //! value, so the extension reports the failure like any other C-API error.
 
 use core::ffi::{CStr, c_int, c_void};
+use std::cell::RefCell;
 
 use dxpy_codegen::spec::Status;
 
@@ -32,10 +33,26 @@ pub fn message(idx: usize, caller: Option<&str>) -> String {
     )
 }
 
+thread_local! {
+    /// The extension DX-Py is running code of on this thread (set around calls into it),
+    /// for when the stack does not show it: a C function that ends in a tail call to the
+    /// C-API (`return PyModuleDef_Init(&def);`) has left the stack before the stub runs.
+    static CURRENT_EXTENSION: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Runs `f`, a call into the extension at `path`, with that extension as the caller
+/// stub errors name when the stack does not.
+pub fn calling_extension<R>(path: &str, f: impl FnOnce() -> R) -> R {
+    let outer = CURRENT_EXTENSION.with(|c| c.replace(Some(path.to_string())));
+    let result = f();
+    CURRENT_EXTENSION.with(|c| *c.borrow_mut() = outer);
+    result
+}
+
 /// Called by a generated stub.
 #[cold]
 pub fn called(idx: usize) {
-    let caller = caller_object();
+    let caller = caller_object().or_else(|| CURRENT_EXTENSION.with(|c| c.borrow().clone()));
     errors::set_system_error(message(idx, caller.as_deref()));
 }
 

@@ -1,17 +1,27 @@
 //! Call counts of the coverage registry (`generated::registry::ROWS`): how often each
 //! exported function was called in this process.
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use dxpy_codegen::registry::Row;
 use dxpy_codegen::report::{Item, ItemKind};
 
 use crate::generated::registry::{CALLS, ROWS};
 
+/// Row index of the most recent C-API call in the process (`usize::MAX`: none yet), for
+/// the crash report (`bridge::crash`). Process-wide, not per thread: the report is a hint.
+static LAST_CALL: AtomicUsize = AtomicUsize::new(usize::MAX);
+
 /// Counts one call. Relaxed: counts are statistics, not synchronisation.
 #[inline(always)]
 pub fn record_call(idx: usize) {
     CALLS[idx].fetch_add(1, Ordering::Relaxed);
+    LAST_CALL.store(idx, Ordering::Relaxed);
+}
+
+/// Name of the most recent C-API call. Async-signal-safe: one atomic load, static data.
+pub fn last_call() -> Option<&'static str> {
+    ROWS.get(LAST_CALL.load(Ordering::Relaxed)).map(|r| r.name)
 }
 
 pub fn calls(idx: usize) -> u64 {

@@ -78,3 +78,39 @@ pub fn compile_fixture(name: &str) -> PathBuf {
     assert!(status.success(), "compiling {} failed", src.display());
     out
 }
+
+/// A wheel from PyPI (`pip download`, cp311 manylinux x86-64), cached under the target dir.
+/// Fails the test with pip's output when the download fails.
+pub fn wheel(requirement: &str) -> PathBuf {
+    let dir = scratch("wheels").join(requirement.replace(['=', '<', '>'], "_"));
+    let find = |dir: &Path| {
+        std::fs::read_dir(dir)
+            .ok()?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .find(|p| p.extension().is_some_and(|x| x == "whl"))
+    };
+    if let Some(w) = find(&dir) {
+        return w;
+    }
+    let out = run(
+        python(),
+        &[
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--python-version",
+            "3.11",
+            "--platform",
+            "manylinux2014_x86_64",
+            "-d",
+            dir.to_str().unwrap(),
+            requirement,
+        ],
+    );
+    assert_eq!(out.code, 0, "pip download {requirement} failed:\n{}{}", out.stdout, out.stderr);
+    find(&dir).unwrap_or_else(|| panic!("pip download {requirement} left no wheel in {}", dir.display()))
+}

@@ -2,6 +2,7 @@
 //! the exported static objects, and the per-thread error indicator. All unsafe code that
 //! touches C-visible memory lives here.
 
+pub mod crash;
 pub mod errors;
 pub mod layout;
 pub mod statics;

@@ -35,6 +35,16 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Check whether DX-Py can load the extension modules in .so files, wheels or
+    /// directories (site-packages): ABI, and the C-API functions each one needs.
+    CheckExt {
+        /// `.so` files, `.whl` files or directories.
+        #[arg(required = true)]
+        targets: Vec<PathBuf>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run a Python script (or a directory / zip with __main__.py).
     Run {
         /// The script.
@@ -59,6 +69,7 @@ impl Cli {
     /// (which `runpy` replaces with the module's file), then the arguments.
     pub fn mode_and_argv(&self) -> (Mode, Vec<String>) {
         match (&self.subcommand, &self.command, &self.module) {
+            (Some(Command::CheckExt { .. }), ..) => unreachable!("check-ext does not run Python"),
             (Some(Command::Run { file, args }), ..) => {
                 (Mode::Script(file.clone()), std::iter::once(file.clone()).chain(args.iter().cloned()).collect())
             }

@@ -1,9 +1,11 @@
 //! The embedded interpreter (RustPython 0.5): the only module that drives it.
 
+pub mod check_ext;
 pub mod cli;
-mod introspect;
+mod dxpy_module;
 pub mod venv;
 
+use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -15,6 +17,9 @@ use cli::{Cli, Mode};
 /// `dx-py`'s entry point.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(cli::Command::CheckExt { targets, json }) = &cli.subcommand {
+        return check_ext::run(targets, *json);
+    }
     let site_packages = match venv::site_packages(cli.venv.as_deref()) {
         Ok(sp) => sp,
         Err(e) => {
@@ -23,6 +28,7 @@ pub fn main() -> ExitCode {
         }
     };
     crate::bridge::statics::init();
+    crate::bridge::crash::install();
     let (mode, argv) = cli.mode_and_argv();
     if let Mode::Script(path) = &mode
         && !std::path::Path::new(path).exists()
@@ -32,6 +38,9 @@ pub fn main() -> ExitCode {
     }
     run(mode, argv, site_packages)
 }
+
+/// Installs the import of C extension modules (see the file's header).
+const EXTENSION_IMPORT: &str = include_str!("extension_import.py");
 
 fn settings(argv: Vec<String>) -> rustpython_vm::Settings {
     let mut settings = rustpython_vm::Settings::default();
@@ -48,9 +57,11 @@ fn settings(argv: Vec<String>) -> rustpython_vm::Settings {
 /// code (uncaught exceptions print their traceback and give 1; `SystemExit` its code).
 pub fn run(mode: Mode, argv: Vec<String>, site_packages: Vec<String>) -> ExitCode {
     let builder = InterpreterBuilder::new().init_stdlib();
-    let dxpy = introspect::module_def(&builder.ctx);
+    let dxpy = dxpy_module::module_def(&builder.ctx);
     let builder = builder.add_native_module(dxpy).settings(settings(argv));
     let interp = builder.interpreter();
+    // Again: initialising the interpreter (its `_signal` module) drops the handlers' flags.
+    crate::bridge::crash::install();
     let code = interp.run(move |vm| run_mode(vm, mode, &site_packages));
     // As the OS truncates `exit(263)`: only the low byte reaches the parent.
     ExitCode::from((code & 0xff) as u8)
@@ -58,6 +69,7 @@ pub fn run(mode: Mode, argv: Vec<String>, site_packages: Vec<String>) -> ExitCod
 
 fn run_mode(vm: &VirtualMachine, mode: Mode, site_packages: &[String]) -> PyResult<()> {
     let scope = vm.new_scope_with_main()?;
+    vm.run_string(vm.new_scope_with_builtins(), EXTENSION_IMPORT, "<dx-py extension import>".to_owned())?;
     // As CPython: warnings and site first, then sys.path[0].
     let _ = vm.import("warnings", 0);
     let site = vm.import("site", 0)?;
@@ -78,7 +90,14 @@ fn run_mode(vm: &VirtualMachine, mode: Mode, site_packages: &[String]) -> PyResu
         Mode::Script(path) => run_script(vm, scope, &path),
         Mode::Repl => {
             vm.insert_sys_path(vm.new_pyobj(""))?;
-            rustpython::run_shell(vm, scope)
+            if std::io::stdin().is_terminal() {
+                rustpython::run_shell(vm, scope)
+            } else {
+                // As CPython: a program piped into the interpreter runs as a script.
+                let mut source = String::new();
+                std::io::stdin().read_to_string(&mut source).map_err(|e| vm.new_os_error(e.to_string()))?;
+                vm.run_string(scope, &source, "<stdin>".to_owned()).map(drop)
+            }
         }
     }
 }

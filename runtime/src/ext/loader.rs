@@ -1,0 +1,139 @@
+//! Loading an extension module the way CPython's `_imp.create_dynamic` does: checks of
+//! the file (name tag, ELF, needed C-API), `dlopen` with the flags `sys.setdlopenflags`
+//! set, then the module's `PyInit_<name>` (or `PyInitU_<punycode>`).
+
+use std::ffi::c_int;
+use std::fmt;
+use std::path::Path;
+use std::sync::atomic::{AtomicI32, Ordering};
+
+use crate::bridge::errors::{self, Pending};
+use crate::bridge::layout::PyObject;
+use crate::ext::{abi, elf, punycode};
+use crate::registry;
+
+/// `sys.getdlopenflags()`; CPython's default on Linux is `RTLD_NOW`.
+static DLOPEN_FLAGS: AtomicI32 = AtomicI32::new(libc::RTLD_NOW);
+
+pub fn dlopen_flags() -> c_int {
+    DLOPEN_FLAGS.load(Ordering::Relaxed)
+}
+
+pub fn set_dlopen_flags(flags: c_int) {
+    DLOPEN_FLAGS.store(flags, Ordering::Relaxed);
+}
+
+/// Why an extension did not load. `Display` is the message the user sees.
+#[derive(Debug)]
+pub enum LoadError {
+    /// The file cannot be an extension DX-Py loads (name tag, ELF class, architecture,
+    /// libpython version, unreadable or truncated file): an `ImportError`.
+    Incompatible(String),
+    /// It imports symbols that are not CPython 3.11's C-API (a newer CPython's, say).
+    UnknownSymbols { path: String, names: Vec<String> },
+    /// `dlopen` failed.
+    Dlopen(String),
+    /// No `PyInit_<name>`: CPython's message, an `ImportError`.
+    NoInitFunction { symbol: String },
+    /// `PyInit_<name>` failed and set an exception (re-raised as it is).
+    InitRaised(Pending),
+    /// `PyInit_<name>` returned NULL without setting an exception: a `SystemError`.
+    InitFailedSilently { name: String },
+    /// `PyInit_<name>` succeeded; turning its result into a module object is work the
+    /// object bridge does, which DX-Py does not have yet.
+    NeedsObjectBridge { name: String },
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::Incompatible(msg) | LoadError::Dlopen(msg) => f.write_str(msg),
+            LoadError::UnknownSymbols { path, names } => write!(
+                f,
+                "{path} needs C-API symbols that CPython 3.11 does not export, so no 3.11 runtime can load it: {}",
+                names.join(", ")
+            ),
+            LoadError::NoInitFunction { symbol } => {
+                write!(f, "dynamic module does not define module export function ({symbol})")
+            }
+            LoadError::InitRaised(p) => write!(f, "{}: {}", p.type_name(), p.message),
+            LoadError::InitFailedSilently { name } => {
+                write!(f, "initialization of {name} failed without raising an exception")
+            }
+            LoadError::NeedsObjectBridge { name } => write!(
+                f,
+                "{name}: the extension initialised, but DX-Py cannot turn C module objects into Python modules yet \
+                 (the object bridge is not implemented)"
+            ),
+        }
+    }
+}
+
+/// The entry point CPython looks up for module `name` (the last dotted component).
+pub fn init_symbol(name: &str) -> String {
+    let short = name.rsplit('.').next().unwrap_or(name);
+    if short.is_ascii() {
+        format!("PyInit_{short}")
+    } else {
+        // PEP 489: non-ASCII names use punycode with `-` replaced by `_`.
+        let encoded = punycode::encode(short).unwrap_or_default();
+        format!("PyInitU_{}", encoded.replace('-', "_"))
+    }
+}
+
+/// Checks `path` without loading it: what importing it would fail on, if anything.
+pub fn check(path: &Path) -> Result<elf::ElfInfo, LoadError> {
+    let shown = path.display();
+    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    if let Some(parsed) = abi::parse_file_name(file_name) {
+        abi::check_tag(&parsed.tag).map_err(|e| LoadError::Incompatible(format!("{shown}: {e}")))?;
+    }
+    let info = elf::inspect(path).map_err(|e| LoadError::Incompatible(format!("{shown}: {e}")))?;
+    elf::check(path, &info).map_err(|e| LoadError::Incompatible(format!("{shown}: {e}")))?;
+    let unknown: Vec<String> = info.imports.iter().filter(|s| registry::index_of(s).is_none()).cloned().collect();
+    if !unknown.is_empty() {
+        return Err(LoadError::UnknownSymbols { path: shown.to_string(), names: unknown });
+    }
+    Ok(info)
+}
+
+/// Loads the extension module `name` from `path` and runs its init function.
+pub fn load(name: &str, path: &Path) -> Result<*mut PyObject, LoadError> {
+    check(path)?;
+    // SAFETY: loading a shared object runs its constructors; that is what importing an
+    // extension means, and the file passed the checks above.
+    let lib = unsafe { libloading::os::unix::Library::open(Some(path), dlopen_flags()) }
+        .map_err(|e| LoadError::Dlopen(format!("{}: {e}", path.display())))?;
+    let symbol = init_symbol(name);
+    type InitFn = unsafe extern "C" fn() -> *mut PyObject;
+    // SAFETY: `PyInit_*` has this signature by the C-API's definition (PEP 3121/489).
+    let init = match unsafe { lib.get::<InitFn>(symbol.as_bytes()) } {
+        Ok(f) => *f,
+        Err(_) => return Err(LoadError::NoInitFunction { symbol }),
+    };
+    // CPython never unloads extension modules: their code and static objects must
+    // outlive every object they create.
+    std::mem::forget(lib);
+    errors::clear();
+    // SAFETY: calling the module's init function is the loading protocol.
+    let module = crate::missing::calling_extension(&path.to_string_lossy(), || unsafe { init() });
+    if module.is_null() {
+        return Err(match errors::take() {
+            Some(p) => LoadError::InitRaised(p),
+            None => LoadError::InitFailedSilently { name: name.to_string() },
+        });
+    }
+    Err(LoadError::NeedsObjectBridge { name: name.to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn init_symbols_follow_pep_489() {
+        assert_eq!(init_symbol("pkg.sub._speedups"), "PyInit__speedups");
+        assert_eq!(init_symbol("bücher"), "PyInitU_bcher_kva");
+        assert_eq!(init_symbol("日本語"), "PyInitU_wgv71a119e");
+    }
+}

@@ -1,0 +1,95 @@
+//! `_dxpy`: DX-Py's built-in module. It loads extension modules for the import hook in
+//! `extension_import.py`, and lets Python code (and DX-Py's tests) see the C-API layer:
+//! the pending C-level error and the coverage registry's call counts.
+
+pub(crate) use _dxpy::module_def;
+
+#[rustpython_vm::pymodule]
+mod _dxpy {
+    use rustpython_vm::builtins::{PyBaseExceptionRef, PyStrRef, PyTypeRef};
+    use rustpython_vm::{AsObject, PyObjectRef, PyResult, TryFromObject, VirtualMachine};
+
+    use crate::bridge::errors;
+    use crate::ext::abi;
+    use crate::ext::loader::{self, LoadError};
+    use crate::registry;
+
+    /// `importlib.machinery.EXTENSION_SUFFIXES` for this platform, in CPython's order.
+    #[pyfunction]
+    fn extension_suffixes(vm: &VirtualMachine) -> PyObjectRef {
+        let suffixes = abi::extension_suffixes(abi::Platform::LinuxX86_64, (3, 11));
+        vm.ctx.new_list(suffixes.into_iter().map(|s| vm.ctx.new_str(s).into()).collect()).into()
+    }
+
+    /// Loads extension module `name` from `path` (the loader's `create_module`).
+    #[pyfunction]
+    fn load_extension(name: PyStrRef, path: PyStrRef, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
+        let path_str = path.to_string_lossy().into_owned();
+        match loader::load(&name.to_string_lossy(), std::path::Path::new(&path_str)) {
+            Ok(_) => unreachable!("load returns an error until the object bridge exists"),
+            Err(e) => Err(to_exception(e, name, path, vm)),
+        }
+    }
+
+    fn to_exception(e: LoadError, name: PyStrRef, path: PyStrRef, vm: &VirtualMachine) -> PyBaseExceptionRef {
+        match e {
+            LoadError::InitRaised(p) => {
+                let type_name = vm.ctx.new_str(p.type_name());
+                let cls = vm
+                    .builtins
+                    .get_attr(&type_name, vm)
+                    .ok()
+                    .and_then(|c| PyTypeRef::try_from_object(vm, c).ok())
+                    .filter(|c| c.fast_issubclass(vm.ctx.exceptions.base_exception_type))
+                    .unwrap_or_else(|| vm.ctx.exceptions.system_error.to_owned());
+                vm.new_exception_msg(cls, p.message.into())
+            }
+            LoadError::InitFailedSilently { .. } => vm.new_system_error(e.to_string()),
+            _ => {
+                let exc = vm.new_import_error(e.to_string(), name);
+                let _ = exc.as_object().set_attr("path", path, vm);
+                exc
+            }
+        }
+    }
+
+    /// `sys.getdlopenflags()`.
+    #[pyfunction]
+    fn getdlopenflags() -> i32 {
+        loader::dlopen_flags()
+    }
+
+    /// `sys.setdlopenflags(flags)`.
+    #[pyfunction]
+    fn setdlopenflags(flags: i32) {
+        loader::set_dlopen_flags(flags)
+    }
+
+    /// Removes the error indicator a C function left set; returns
+    /// `(exception type name, message)` or None.
+    #[pyfunction]
+    fn take_capi_error(vm: &VirtualMachine) -> PyObjectRef {
+        match errors::take() {
+            Some(p) => vm.new_tuple((p.type_name(), p.message)).into(),
+            None => vm.ctx.none(),
+        }
+    }
+
+    fn row(name: &PyStrRef, vm: &VirtualMachine) -> PyResult<usize> {
+        registry::index_of(&name.to_string_lossy()).ok_or_else(|| {
+            vm.new_key_error(vm.ctx.new_str(format!("{} is not in the C-API spec", name.to_string_lossy())).into())
+        })
+    }
+
+    /// How often the C-API function `name` was called in this process.
+    #[pyfunction]
+    fn capi_calls(name: PyStrRef, vm: &VirtualMachine) -> PyResult<u64> {
+        Ok(registry::calls(row(&name, vm)?))
+    }
+
+    /// The spec status of `name`: "implemented", "stub" or "unsupported".
+    #[pyfunction]
+    fn capi_status(name: PyStrRef, vm: &VirtualMachine) -> PyResult<&'static str> {
+        Ok(registry::rows()[row(&name, vm)?].status.as_str())
+    }
+}
