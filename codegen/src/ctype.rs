@@ -309,6 +309,8 @@ fn strip_qualifiers(text: &str) -> String {
 /// Canonical spelling of a Rust type for comparing an implementation's signature with the
 /// spec: paths are dropped and `core::ffi` aliases folded to their x86-64 Linux width.
 pub fn canonical_rust(ty: &str) -> String {
+    // Token streams print paths as `core :: ffi :: c_int`.
+    let ty = ty.split("::").map(str::trim).collect::<Vec<_>>().join("::");
     let spaced = ty.replace('*', " * ");
     let words: Vec<String> = spaced
         .split_whitespace()
@@ -379,6 +381,7 @@ mod tests {
     fn canonical_folds_aliases_and_paths() {
         assert_eq!(canonical_rust("*mut crate::ffi::PyObject"), "*mut PyObject");
         assert_eq!(canonical_rust("core::ffi::c_int"), "i32");
+        assert_eq!(canonical_rust("core :: ffi :: c_int"), "i32");
         assert_eq!(canonical_rust("* const  c_char"), canonical_rust("*const i8"));
         assert_eq!(canonical_rust("Py_ssize_t"), "isize");
     }

@@ -100,7 +100,15 @@ pub fn capi(attr: TokenStream, item: TokenStream) -> TokenStream {
     // A void function has nothing to return after the error is set.
     let on_panic: proc_macro2::TokenStream = match entry.returns.as_str() {
         "void" => proc_macro2::TokenStream::new(),
-        _ => error_expr(entry).parse().expect("error_expr is Rust"),
+        _ => {
+            // Spell the cast with the implementation's own return type, which is in scope.
+            let expr = error_expr(entry);
+            let expr = match expr.split_once(" as ") {
+                Some((value, _)) => format!("{value} as {ret}"),
+                None => expr,
+            };
+            expr.parse().expect("error_expr is Rust")
+        }
     };
     let yaml = file.path.canonicalize().unwrap_or_else(|_| file.path.clone());
     let yaml = yaml.to_string_lossy().into_owned();

@@ -1,5 +1,6 @@
 //! `cargo xtask <command>`: the project's developer commands.
 
+mod bench;
 mod coverage;
 mod generate;
 mod import_spec;
@@ -24,6 +25,8 @@ enum Command {
     Gen(generate::Args),
     /// Write the C-API coverage report (Markdown + JSON), optionally for extensions.
     CoverageReport(coverage::Args),
+    /// Run the benches/ workloads on CPython 3.11 and DX-Py, interleaved; Markdown, JSON, SVG.
+    Bench(bench::Args),
 }
 
 /// The workspace root (xtask lives one level below it).
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
         Command::ImportSpec(a) => import_spec::run(a),
         Command::Gen(a) => generate::run(a),
         Command::CoverageReport(a) => coverage::run(a),
+        Command::Bench(a) => bench::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -71,3 +71,29 @@ pub fn panicked(function: &str, payload: Box<dyn Any + Send>) {
         .unwrap_or_else(|| "unknown panic".into());
     set_system_error(format!("internal error in DX-Py's {function}: {what}"));
 }
+
+/// Sets the error indicator from an interpreter exception (its class and `str()`).
+pub fn set_from_exception(vm: &rustpython_vm::VirtualMachine, exc: &rustpython_vm::builtins::PyBaseExceptionRef) {
+    use rustpython_vm::AsObject;
+    let class = exc.class().to_owned();
+    let ty = crate::bridge::object::type_object(vm, &class);
+    let message = exc.as_object().str(vm).map(|s| s.to_string()).unwrap_or_default();
+    set(ty.cast(), message);
+}
+
+/// Runs the body of a C-API function with this thread's interpreter. An interpreter
+/// exception becomes the pending C error and the function returns `error` (the spec's
+/// error value), as CPython's C-API does.
+pub fn with_vm<T>(error: T, f: impl FnOnce(&rustpython_vm::VirtualMachine) -> rustpython_vm::PyResult<T>) -> T {
+    let result = crate::bridge::vm::with(|vm| f(vm).map_err(|exc| set_from_exception(vm, &exc)).ok());
+    match result {
+        Some(Some(value)) => value,
+        Some(None) => error,
+        None => {
+            set_system_error(
+                "a C-API function that needs the interpreter was called outside a call from Python".into(),
+            );
+            error
+        }
+    }
+}

@@ -2,7 +2,10 @@
 //! the exported static objects, and the per-thread error indicator. All unsafe code that
 //! touches C-visible memory lives here.
 
+pub mod call;
 pub mod crash;
 pub mod errors;
 pub mod layout;
+pub mod object;
 pub mod statics;
+pub mod vm;

@@ -104,6 +104,8 @@ unsafe fn init_type(sym: &DataSymbol, type_type: *mut PyTypeObject) {
         (*t).ob_base.ob_base.ob_type = type_type;
         (*t).tp_name = name;
         (*t).tp_flags = Py_TPFLAGS_READY | flags;
+        // Every instance C sees is a bridge proxy.
+        (*t).tp_dealloc = Some(crate::bridge::object::proxy_dealloc);
     }
 }
 
@@ -118,6 +120,7 @@ unsafe fn init_exception(sym: &DataSymbol, type_type: *mut PyTypeObject) {
     t.ob_base.ob_base.ob_type = type_type;
     t.tp_name = leak_cstr(short);
     t.tp_flags = Py_TPFLAGS_READY | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_BASE_EXC_SUBCLASS;
+    t.tp_dealloc = Some(crate::bridge::object::proxy_dealloc);
     // SAFETY: see the function's contract.
     unsafe { sym.addr.cast::<*mut PyObject>().write((t as *mut PyTypeObject).cast()) };
 }
@@ -152,6 +155,11 @@ fn leak_cstr(s: &str) -> *const core::ffi::c_char {
 pub fn address(name: &str) -> Option<*mut u8> {
     init();
     ADDRS.get().and_then(|a| a.0.get(name)).map(|&a| a as *mut u8)
+}
+
+/// Names of the exported exception pointers (`PyExc_TypeError`, ...).
+pub fn exception_names() -> Vec<&'static str> {
+    data::symbols().iter().filter(|s| s.kind == DataKind::Exception).map(|s| s.name).collect()
 }
 
 /// The exception type a `PyExc_*` symbol points at (what C reads through it).

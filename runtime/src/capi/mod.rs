@@ -2,5 +2,10 @@
 //! `api-spec/cpython/object.yaml` marks `implemented`). Each function carries `#[capi]`,
 //! which checks it against the spec; the generated export in `generated::exports` calls it.
 
+pub mod floatobject;
+pub mod longobject;
+pub mod modsupport;
 pub mod object;
 pub mod pyerrors;
+pub mod tupleobject;
+pub mod unicodeobject;

@@ -39,8 +39,8 @@ pub enum LoadError {
     InitRaised(Pending),
     /// `PyInit_<name>` returned NULL without setting an exception: a `SystemError`.
     InitFailedSilently { name: String },
-    /// `PyInit_<name>` succeeded; turning its result into a module object is work the
-    /// object bridge does, which DX-Py does not have yet.
+    /// `PyInit_<name>` returned a module definition (multi-phase init, PEP 489), which
+    /// DX-Py does not support yet.
     NeedsObjectBridge { name: String },
 }
 
@@ -60,11 +60,9 @@ impl fmt::Display for LoadError {
             LoadError::InitFailedSilently { name } => {
                 write!(f, "initialization of {name} failed without raising an exception")
             }
-            LoadError::NeedsObjectBridge { name } => write!(
-                f,
-                "{name}: the extension initialised, but DX-Py cannot turn C module objects into Python modules yet \
-                 (the object bridge is not implemented)"
-            ),
+            LoadError::NeedsObjectBridge { name } => {
+                write!(f, "{name}: multi-phase initialisation (PEP 489) is not supported by DX-Py yet")
+            }
         }
     }
 }
@@ -98,7 +96,7 @@ pub fn check(path: &Path) -> Result<elf::ElfInfo, LoadError> {
 }
 
 /// Loads the extension module `name` from `path` and runs its init function.
-pub fn load(name: &str, path: &Path) -> Result<*mut PyObject, LoadError> {
+pub fn load(vm: &rustpython_vm::VirtualMachine, name: &str, path: &Path) -> Result<*mut PyObject, LoadError> {
     check(path)?;
     // SAFETY: loading a shared object runs its constructors; that is what importing an
     // extension means, and the file passed the checks above.
@@ -116,14 +114,21 @@ pub fn load(name: &str, path: &Path) -> Result<*mut PyObject, LoadError> {
     std::mem::forget(lib);
     errors::clear();
     // SAFETY: calling the module's init function is the loading protocol.
-    let module = crate::missing::calling_extension(&path.to_string_lossy(), || unsafe { init() });
+    let module = crate::bridge::vm::enter(vm, || {
+        crate::missing::calling_extension(&path.to_string_lossy(), || unsafe { init() })
+    });
     if module.is_null() {
         return Err(match errors::take() {
             Some(p) => LoadError::InitRaised(p),
             None => LoadError::InitFailedSilently { name: name.to_string() },
         });
     }
-    Err(LoadError::NeedsObjectBridge { name: name.to_string() })
+    // SAFETY: a non-NULL result is a live object.
+    if unsafe { (*module).ob_type } == crate::bridge::statics::address("PyModuleDef_Type").unwrap_or_default().cast() {
+        // Multi-phase init (PEP 489) returned its definition.
+        return Err(LoadError::NeedsObjectBridge { name: name.to_string() });
+    }
+    Ok(module)
 }
 
 #[cfg(test)]

@@ -9,21 +9,17 @@ use clap::{Parser, Subcommand};
     name = "dx-py",
     version,
     about = "A Python runtime that runs CPython 3.11 C extensions",
-    args_conflicts_with_subcommands = true,
-    after_help = "With no command, starts the interactive interpreter."
+    after_help = "With no command, starts the interactive interpreter (or runs a program piped to stdin).\n\
+                  `dx-py FILE [ARGS]` is short for `dx-py run FILE [ARGS]`."
 )]
 pub struct Cli {
-    /// Program passed in as a string; remaining arguments go to sys.argv[1:].
-    #[arg(short = 'c', value_name = "CODE", conflicts_with = "module")]
-    pub command: Option<String>,
+    /// Program passed in as a string, then its arguments (sys.argv[1:]).
+    #[arg(short = 'c', value_name = "CODE", num_args = 1.., allow_hyphen_values = true, conflicts_with = "module")]
+    pub command: Option<Vec<String>>,
 
-    /// Run a library module as a script; remaining arguments go to sys.argv[1:].
-    #[arg(short = 'm', value_name = "MODULE")]
-    pub module: Option<String>,
-
-    /// Arguments for -c / -m; without them, a script and its arguments (`dx-py app.py`).
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    pub args: Vec<String>,
+    /// Run a library module as a script, then its arguments (sys.argv[1:]).
+    #[arg(short = 'm', value_name = "MODULE", num_args = 1.., allow_hyphen_values = true)]
+    pub module: Option<Vec<String>>,
 
     /// Use this virtual environment's site-packages (default: $VIRTUAL_ENV).
     #[arg(long, value_name = "DIR", global = true)]
@@ -47,18 +43,41 @@ pub enum Command {
     },
     /// Run a Python script (or a directory / zip with __main__.py).
     Run {
+        /// Do not run: follow the script's imports and report the extension modules that
+        /// will or may fail under DX-Py, and why.
+        #[arg(long)]
+        compatibility_check: bool,
         /// The script.
         file: String,
         /// Arguments for the script: sys.argv[1:].
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Run a project's tests under DX-Py and under CPython 3.11 and compare them.
+    Validate {
+        /// The project directory (tests are `test_*.py` / `*_test.py` below it).
+        dir: PathBuf,
+        /// The CPython 3.11 to compare with.
+        #[arg(long, default_value = "python3.11")]
+        python: PathBuf,
+        /// Print the matrix as JSON instead of Markdown.
+        #[arg(long)]
+        json: bool,
+        /// Compare with a previous `--json` matrix; exit 1 if a test regressed.
+        #[arg(long, value_name = "PREVIOUS.json")]
+        fail_on_regression: Option<PathBuf>,
+    },
+    /// `dx-py FILE [ARGS]`.
+    #[command(external_subcommand)]
+    Script(Vec<String>),
 }
 
 /// What the interpreter is asked to run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
     Script(String),
+    /// `run --compatibility-check`: report, do not run.
+    CompatibilityCheck(String),
     Command(String),
     Module(String),
     Repl,
@@ -69,16 +88,22 @@ impl Cli {
     /// (which `runpy` replaces with the module's file), then the arguments.
     pub fn mode_and_argv(&self) -> (Mode, Vec<String>) {
         match (&self.subcommand, &self.command, &self.module) {
-            (Some(Command::CheckExt { .. }), ..) => unreachable!("check-ext does not run Python"),
-            (Some(Command::Run { file, args }), ..) => {
-                (Mode::Script(file.clone()), std::iter::once(file.clone()).chain(args.iter().cloned()).collect())
+            (Some(Command::CheckExt { .. } | Command::Validate { .. }), ..) => {
+                unreachable!("check-ext and validate do not run Python themselves")
             }
-            (None, Some(code), _) => (Mode::Command(code.clone()), prefixed("-c", &self.args)),
-            (None, None, Some(module)) => (Mode::Module(module.clone()), prefixed("-m", &self.args)),
-            (None, None, None) => match self.args.split_first() {
-                Some((file, _)) => (Mode::Script(file.clone()), self.args.clone()),
-                None => (Mode::Repl, vec![String::new()]),
-            },
+            (Some(Command::Run { file, args, compatibility_check }), ..) => {
+                let argv = std::iter::once(file.clone()).chain(args.iter().cloned()).collect();
+                let mode = if *compatibility_check {
+                    Mode::CompatibilityCheck(file.clone())
+                } else {
+                    Mode::Script(file.clone())
+                };
+                (mode, argv)
+            }
+            (Some(Command::Script(argv)), ..) => (Mode::Script(argv[0].clone()), argv.clone()),
+            (None, Some(c), _) => (Mode::Command(c[0].clone()), prefixed("-c", &c[1..])),
+            (None, None, Some(m)) => (Mode::Module(m[0].clone()), prefixed("-m", &m[1..])),
+            (None, None, None) => (Mode::Repl, vec![String::new()]),
         }
     }
 }
@@ -114,7 +139,10 @@ mod tests {
     fn venv_before_or_after_the_command() {
         let cli = Cli::try_parse_from(["dx-py", "--venv", "/v", "run", "a.py"]).unwrap();
         assert_eq!(cli.venv, Some(PathBuf::from("/v")));
+        assert_eq!(cli.mode_and_argv().0, Mode::Script("a.py".into()));
         let cli = Cli::try_parse_from(["dx-py", "run", "--venv", "/v", "a.py"]).unwrap();
         assert_eq!(cli.venv, Some(PathBuf::from("/v")));
+        let cli = Cli::try_parse_from(["dx-py", "--venv", "/v", "-c", "pass", "x"]).unwrap();
+        assert_eq!(cli.mode_and_argv(), (Mode::Command("pass".into()), vec!["-c".into(), "x".into()]));
     }
 }

@@ -13,6 +13,7 @@ mod _dxpy {
     use crate::ext::abi;
     use crate::ext::loader::{self, LoadError};
     use crate::registry;
+    use dxpy_codegen::spec::Status;
 
     /// `importlib.machinery.EXTENSION_SUFFIXES` for this platform, in CPython's order.
     #[pyfunction]
@@ -25,8 +26,9 @@ mod _dxpy {
     #[pyfunction]
     fn load_extension(name: PyStrRef, path: PyStrRef, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
         let path_str = path.to_string_lossy().into_owned();
-        match loader::load(&name.to_string_lossy(), std::path::Path::new(&path_str)) {
-            Ok(_) => unreachable!("load returns an error until the object bridge exists"),
+        match loader::load(vm, &name.to_string_lossy(), std::path::Path::new(&path_str)) {
+            // SAFETY: `load` returns the new reference the init function gave.
+            Ok(module) => unsafe { crate::bridge::call::result_of(vm, module) },
             Err(e) => Err(to_exception(e, name, path, vm)),
         }
     }
@@ -51,6 +53,39 @@ mod _dxpy {
                 exc
             }
         }
+    }
+
+    /// Number of live C proxies of interpreter objects (for leak checks).
+    #[pyfunction]
+    fn live_proxies() -> usize {
+        crate::bridge::object::live_proxies()
+    }
+
+    /// What importing the extension at `path` would run into, without loading it:
+    /// `(problem or None, [C-API entries it uses that are not implemented],
+    /// [symbols CPython 3.11 does not export])`.
+    #[pyfunction]
+    fn check_extension(path: PyStrRef, vm: &VirtualMachine) -> PyObjectRef {
+        let path = std::path::PathBuf::from(path.to_string_lossy().into_owned());
+        let strs = |v: Vec<String>| -> PyObjectRef {
+            vm.ctx.new_list(v.into_iter().map(|s| vm.ctx.new_str(s).into()).collect()).into()
+        };
+        let (problem, stubbed, missing) = match loader::check(&path) {
+            Ok(info) => {
+                let stubbed = info
+                    .imports
+                    .iter()
+                    .filter(|s| {
+                        registry::index_of(s).is_some_and(|i| registry::rows()[i].status != Status::Implemented)
+                    })
+                    .cloned()
+                    .collect();
+                (vm.ctx.none(), stubbed, Vec::new())
+            }
+            Err(LoadError::UnknownSymbols { names, .. }) => (vm.ctx.none(), Vec::new(), names),
+            Err(e) => (vm.ctx.new_str(e.to_string()).into(), Vec::new(), Vec::new()),
+        };
+        vm.new_tuple((problem, strs(stubbed), strs(missing))).into()
     }
 
     /// `sys.getdlopenflags()`.

@@ -3,6 +3,7 @@
 pub mod check_ext;
 pub mod cli;
 mod dxpy_module;
+pub mod validate;
 pub mod venv;
 
 use std::io::{IsTerminal, Read};
@@ -17,8 +18,12 @@ use cli::{Cli, Mode};
 /// `dx-py`'s entry point.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(cli::Command::CheckExt { targets, json }) = &cli.subcommand {
-        return check_ext::run(targets, *json);
+    match &cli.subcommand {
+        Some(cli::Command::CheckExt { targets, json }) => return check_ext::run(targets, *json),
+        Some(cli::Command::Validate { dir, python, json, fail_on_regression }) => {
+            return validate::run(dir, python, cli.venv.clone(), *json, fail_on_regression.as_deref());
+        }
+        _ => {}
     }
     let site_packages = match venv::site_packages(cli.venv.as_deref()) {
         Ok(sp) => sp,
@@ -30,7 +35,7 @@ pub fn main() -> ExitCode {
     crate::bridge::statics::init();
     crate::bridge::crash::install();
     let (mode, argv) = cli.mode_and_argv();
-    if let Mode::Script(path) = &mode
+    if let Mode::Script(path) | Mode::CompatibilityCheck(path) = &mode
         && !std::path::Path::new(path).exists()
     {
         eprintln!("dx-py: can't open file '{path}': [Errno 2] No such file or directory");
@@ -41,6 +46,9 @@ pub fn main() -> ExitCode {
 
 /// Installs the import of C extension modules (see the file's header).
 const EXTENSION_IMPORT: &str = include_str!("extension_import.py");
+
+/// `run --compatibility-check` (see the file's header).
+const COMPAT_CHECK: &str = include_str!("compat_check.py");
 
 fn settings(argv: Vec<String>) -> rustpython_vm::Settings {
     let mut settings = rustpython_vm::Settings::default();
@@ -69,6 +77,7 @@ pub fn run(mode: Mode, argv: Vec<String>, site_packages: Vec<String>) -> ExitCod
 
 fn run_mode(vm: &VirtualMachine, mode: Mode, site_packages: &[String]) -> PyResult<()> {
     let scope = vm.new_scope_with_main()?;
+    crate::bridge::object::init(vm);
     vm.run_string(vm.new_scope_with_builtins(), EXTENSION_IMPORT, "<dx-py extension import>".to_owned())?;
     // As CPython: warnings and site first, then sys.path[0].
     let _ = vm.import("warnings", 0);
@@ -88,6 +97,12 @@ fn run_mode(vm: &VirtualMachine, mode: Mode, site_packages: &[String]) -> PyResu
             vm.run_module(&module)
         }
         Mode::Script(path) => run_script(vm, scope, &path),
+        Mode::CompatibilityCheck(path) => {
+            let checker = vm.new_scope_with_builtins();
+            vm.run_string(checker.clone(), COMPAT_CHECK, "<dx-py compatibility check>".to_owned())?;
+            let main = checker.globals.get_item("main", vm)?;
+            main.call((vm.ctx.new_str(path),), vm).map(drop)
+        }
         Mode::Repl => {
             vm.insert_sys_path(vm.new_pyobj(""))?;
             if std::io::stdin().is_terminal() {

@@ -13,16 +13,16 @@ use crate::generated::registry::idx;
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyFloat_AsDouble(pyfloat: *mut PyObject) -> c_double {
     crate::registry::record_call(idx::PyFloat_AsDouble);
-    crate::missing::called(idx::PyFloat_AsDouble);
-    -1.0
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::floatobject::PyFloat_AsDouble(pyfloat) }
 }
 
 /// `PyObject *PyFloat_FromDouble(double v)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyFloat_FromDouble(v: c_double) -> *mut PyObject {
     crate::registry::record_call(idx::PyFloat_FromDouble);
-    crate::missing::called(idx::PyFloat_FromDouble);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::floatobject::PyFloat_FromDouble(v) }
 }
 
 /// `PyObject *PyFloat_FromString(PyObject *str)`

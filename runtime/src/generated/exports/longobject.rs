@@ -21,8 +21,8 @@ pub unsafe extern "C" fn PyLong_AsDouble(pylong: *mut PyObject) -> c_double {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyLong_AsLong(pylong: *mut PyObject) -> c_long {
     crate::registry::record_call(idx::PyLong_AsLong);
-    crate::missing::called(idx::PyLong_AsLong);
-    (-1i64) as c_long
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::longobject::PyLong_AsLong(pylong) }
 }
 
 /// `long PyLong_AsLongAndOverflow(PyObject *obj, int *overflow)`
@@ -37,8 +37,8 @@ pub unsafe extern "C" fn PyLong_AsLongAndOverflow(obj: *mut PyObject, overflow: 
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyLong_AsLongLong(obj: *mut PyObject) -> c_longlong {
     crate::registry::record_call(idx::PyLong_AsLongLong);
-    crate::missing::called(idx::PyLong_AsLongLong);
-    (-1i64) as c_longlong
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::longobject::PyLong_AsLongLong(obj) }
 }
 
 /// `long long PyLong_AsLongLongAndOverflow(PyObject *obj, int *overflow)`
@@ -61,8 +61,8 @@ pub unsafe extern "C" fn PyLong_AsSize_t(pylong: *mut PyObject) -> usize {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyLong_AsSsize_t(pylong: *mut PyObject) -> Py_ssize_t {
     crate::registry::record_call(idx::PyLong_AsSsize_t);
-    crate::missing::called(idx::PyLong_AsSsize_t);
-    (-1i64) as Py_ssize_t
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::longobject::PyLong_AsSsize_t(pylong) }
 }
 
 /// `unsigned long PyLong_AsUnsignedLong(PyObject *pylong)`
@@ -117,16 +117,16 @@ pub unsafe extern "C" fn PyLong_FromDouble(v: c_double) -> *mut PyObject {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyLong_FromLong(v: c_long) -> *mut PyObject {
     crate::registry::record_call(idx::PyLong_FromLong);
-    crate::missing::called(idx::PyLong_FromLong);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::longobject::PyLong_FromLong(v) }
 }
 
 /// `PyObject *PyLong_FromLongLong(long long v)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyLong_FromLongLong(v: c_longlong) -> *mut PyObject {
     crate::registry::record_call(idx::PyLong_FromLongLong);
-    crate::missing::called(idx::PyLong_FromLongLong);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::longobject::PyLong_FromLongLong(v) }
 }
 
 /// `PyObject *PyLong_FromSize_t(size_t v)`
@@ -141,8 +141,8 @@ pub unsafe extern "C" fn PyLong_FromSize_t(v: usize) -> *mut PyObject {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyLong_FromSsize_t(v: Py_ssize_t) -> *mut PyObject {
     crate::registry::record_call(idx::PyLong_FromSsize_t);
-    crate::missing::called(idx::PyLong_FromSsize_t);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::longobject::PyLong_FromSsize_t(v) }
 }
 
 /// `PyObject *PyLong_FromString(const char *str, char **pend, int base)`
@@ -165,8 +165,8 @@ pub unsafe extern "C" fn PyLong_FromUnicodeObject(u: *mut PyObject, base: c_int)
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyLong_FromUnsignedLong(v: c_ulong) -> *mut PyObject {
     crate::registry::record_call(idx::PyLong_FromUnsignedLong);
-    crate::missing::called(idx::PyLong_FromUnsignedLong);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::longobject::PyLong_FromUnsignedLong(v) }
 }
 
 /// `PyObject *PyLong_FromUnsignedLongLong(unsigned long long v)`

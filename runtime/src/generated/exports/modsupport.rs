@@ -81,16 +81,16 @@ pub unsafe extern "C" fn PyModule_AddFunctions(module: *mut PyObject, functions:
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyModule_AddIntConstant(module: *mut PyObject, name: *const c_char, value: c_long) -> c_int {
     crate::registry::record_call(idx::PyModule_AddIntConstant);
-    crate::missing::called(idx::PyModule_AddIntConstant);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::modsupport::PyModule_AddIntConstant(module, name, value) }
 }
 
 /// `int PyModule_AddObject(PyObject *mod, const char *name, PyObject *value)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyModule_AddObject(mod_: *mut PyObject, name: *const c_char, value: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyModule_AddObject);
-    crate::missing::called(idx::PyModule_AddObject);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::modsupport::PyModule_AddObject(mod_, name, value) }
 }
 
 /// `int PyModule_AddObjectRef(PyObject *mod, const char *name, PyObject *value)`
@@ -105,8 +105,8 @@ pub unsafe extern "C" fn PyModule_AddObjectRef(mod_: *mut PyObject, name: *const
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyModule_AddStringConstant(module: *mut PyObject, name: *const c_char, value: *const c_char) -> c_int {
     crate::registry::record_call(idx::PyModule_AddStringConstant);
-    crate::missing::called(idx::PyModule_AddStringConstant);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::modsupport::PyModule_AddStringConstant(module, name, value) }
 }
 
 /// `int PyModule_AddType(PyObject *module, PyTypeObject *type)`
@@ -121,8 +121,8 @@ pub unsafe extern "C" fn PyModule_AddType(module: *mut PyObject, type_: *mut PyT
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyModule_Create2(def: *mut c_void, apiver: c_int) -> *mut PyObject {
     crate::registry::record_call(idx::PyModule_Create2);
-    crate::missing::called(idx::PyModule_Create2);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::modsupport::PyModule_Create2(def, apiver) }
 }
 
 /// `int PyModule_ExecDef(PyObject *module, PyModuleDef *def)`

@@ -13,8 +13,8 @@ use crate::generated::registry::idx;
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyTuple_GetItem(p: *mut PyObject, pos: Py_ssize_t) -> *mut PyObject {
     crate::registry::record_call(idx::PyTuple_GetItem);
-    crate::missing::called(idx::PyTuple_GetItem);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::tupleobject::PyTuple_GetItem(p, pos) }
 }
 
 /// `PyObject *PyTuple_GetSlice(PyObject *p, Py_ssize_t low, Py_ssize_t high)`
@@ -29,8 +29,8 @@ pub unsafe extern "C" fn PyTuple_GetSlice(p: *mut PyObject, low: Py_ssize_t, hig
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyTuple_New(size: Py_ssize_t) -> *mut PyObject {
     crate::registry::record_call(idx::PyTuple_New);
-    crate::missing::called(idx::PyTuple_New);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::tupleobject::PyTuple_New(size) }
 }
 
 /// `PyObject *PyTuple_Pack(Py_ssize_t len, ...)`
@@ -46,16 +46,16 @@ pub unsafe extern "C" fn PyTuple_Pack(len: Py_ssize_t) -> *mut PyObject {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyTuple_SetItem(p: *mut PyObject, pos: Py_ssize_t, o: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyTuple_SetItem);
-    crate::missing::called(idx::PyTuple_SetItem);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::tupleobject::PyTuple_SetItem(p, pos, o) }
 }
 
 /// `Py_ssize_t PyTuple_Size(PyObject *p)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyTuple_Size(p: *mut PyObject) -> Py_ssize_t {
     crate::registry::record_call(idx::PyTuple_Size);
-    crate::missing::called(idx::PyTuple_Size);
-    (-1i64) as Py_ssize_t
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::tupleobject::PyTuple_Size(p) }
 }
 
 /// `void _PyTuple_DebugMallocStats(FILE *out)`

@@ -131,16 +131,16 @@ pub unsafe extern "C" fn PyUnicode_AsUTF32String(unicode: *mut PyObject) -> *mut
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyUnicode_AsUTF8(unicode: *mut PyObject) -> *const c_char {
     crate::registry::record_call(idx::PyUnicode_AsUTF8);
-    crate::missing::called(idx::PyUnicode_AsUTF8);
-    ::core::ptr::null()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::unicodeobject::PyUnicode_AsUTF8(unicode) }
 }
 
 /// `const char *PyUnicode_AsUTF8AndSize(PyObject *unicode, Py_ssize_t *size)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyUnicode_AsUTF8AndSize(unicode: *mut PyObject, size: *mut Py_ssize_t) -> *const c_char {
     crate::registry::record_call(idx::PyUnicode_AsUTF8AndSize);
-    crate::missing::called(idx::PyUnicode_AsUTF8AndSize);
-    ::core::ptr::null()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::unicodeobject::PyUnicode_AsUTF8AndSize(unicode, size) }
 }
 
 /// `PyObject *PyUnicode_AsUTF8String(PyObject *unicode)`
@@ -508,16 +508,16 @@ pub unsafe extern "C" fn PyUnicode_FromOrdinal(ordinal: c_int) -> *mut PyObject 
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyUnicode_FromString(u: *const c_char) -> *mut PyObject {
     crate::registry::record_call(idx::PyUnicode_FromString);
-    crate::missing::called(idx::PyUnicode_FromString);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::unicodeobject::PyUnicode_FromString(u) }
 }
 
 /// `PyObject *PyUnicode_FromStringAndSize(const char *u, Py_ssize_t size)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyUnicode_FromStringAndSize(u: *const c_char, size: Py_ssize_t) -> *mut PyObject {
     crate::registry::record_call(idx::PyUnicode_FromStringAndSize);
-    crate::missing::called(idx::PyUnicode_FromStringAndSize);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::unicodeobject::PyUnicode_FromStringAndSize(u, size) }
 }
 
 /// `PyObject *PyUnicode_FromUnicode(const Py_UNICODE *u, Py_ssize_t size)`

@@ -1,0 +1,501 @@
+//! Interpreter objects as C sees them, and back (DESIGN.md, bridge decisions 1–5).
+//!
+//! Every `PyObject *` DX-Py hands to C points into a block laid out as CPython 3.11 lays
+//! the object out, preceded by a hidden [`PreHeader`] that holds a strong reference to the
+//! interpreter object (the way CPython puts `PyGC_Head` before GC objects). One interpreter
+//! object has at most one live proxy (the `by_object` table), so C's pointer comparisons
+//! hold. The proxy keeps the interpreter object alive while `ob_refcnt` counts C references;
+//! at zero, `tp_dealloc` (here `proxy_dealloc`, installed on every type C sees) frees it.
+//! Immutable values (int, float, str, bytes, tuple) are materialised in full CPython form
+//! when they cross, because C macros read them directly. Static objects (`Py_None`, the
+//! exported type objects) have no pre-header and are found through the `statics` table.
+
+use std::collections::HashMap;
+use std::ptr::NonNull;
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+use rustpython_vm::builtins::{PyBytes, PyFloat, PyInt, PyStr, PyTuple, PyType, PyTypeRef};
+use rustpython_vm::{AsObject, PyObjectRef, TryFromObject, VirtualMachine};
+
+use crate::bridge::layout::*;
+use crate::bridge::statics;
+
+/// What precedes every proxy. `object` is an owned (`into_raw`) interpreter reference, or
+/// null for an object C created that has not crossed into Python yet.
+#[repr(C)]
+struct PreHeader {
+    object: *mut rustpython_vm::PyObject,
+    size: usize,
+}
+
+const PRE: usize = size_of::<PreHeader>();
+const ALIGN: usize = 16;
+const _: () = assert!(PRE.is_multiple_of(ALIGN));
+
+/// The bridge's tables. Keys are addresses: interpreter objects by `as_raw` address,
+/// C objects by pointer.
+#[derive(Default)]
+struct Tables {
+    /// Interpreter object → its live proxy.
+    by_object: HashMap<usize, usize>,
+    /// Static C object → interpreter object (`Py_None` → None, `PyLong_Type` → int).
+    statics: HashMap<usize, PyObjectRef>,
+    /// Interpreter object → static C object (the reverse of `statics`).
+    static_of: HashMap<usize, usize>,
+    /// Interpreter classes without a static type object → their heap `PyTypeObject`.
+    heap_types: HashMap<usize, usize>,
+}
+
+// SAFETY: the raw addresses are only dereferenced by the thread that holds the lock (or
+// holds a reference counted by `ob_refcnt`); interpreter objects are `Send + Sync` under
+// RustPython's `threading` feature.
+unsafe impl Send for Tables {}
+
+fn tables() -> MutexGuard<'static, Tables> {
+    static TABLES: OnceLock<Mutex<Tables>> = OnceLock::new();
+    TABLES.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn addr(obj: &PyObjectRef) -> usize {
+    obj.as_object() as *const rustpython_vm::PyObject as usize
+}
+
+/// Links the exported static objects to their interpreter counterparts. Called once per
+/// process when the interpreter starts.
+pub fn init(vm: &VirtualMachine) {
+    statics::init();
+    let mut t = tables();
+    if !t.statics.is_empty() {
+        return;
+    }
+    let mut link = |c: *mut u8, obj: PyObjectRef| {
+        if !c.is_null() {
+            t.static_of.insert(addr(&obj), c as usize);
+            t.statics.insert(c as usize, obj);
+        }
+    };
+    link(statics::address("_Py_NoneStruct").unwrap_or_default(), vm.ctx.none());
+    link(statics::address("_Py_TrueStruct").unwrap_or_default(), vm.ctx.new_bool(true).into());
+    link(statics::address("_Py_FalseStruct").unwrap_or_default(), vm.ctx.new_bool(false).into());
+    link(statics::address("_Py_NotImplementedStruct").unwrap_or_default(), vm.ctx.not_implemented());
+    link(statics::address("_Py_EllipsisObject").unwrap_or_default(), vm.ctx.ellipsis.clone().into());
+    for (symbol, class) in static_types(vm) {
+        link(statics::address(symbol).unwrap_or_default(), class.into());
+    }
+    for name in statics::exception_names() {
+        if let Ok(class) = vm.builtins.get_attr(&vm.ctx.new_str(name.trim_start_matches("PyExc_")), vm) {
+            link(statics::exception(name).cast(), class);
+        }
+    }
+}
+
+/// The exported type objects that stand for builtin classes.
+fn static_types(vm: &VirtualMachine) -> Vec<(&'static str, PyTypeRef)> {
+    let t = &vm.ctx.types;
+    vec![
+        ("PyType_Type", t.type_type.to_owned()),
+        ("PyBaseObject_Type", t.object_type.to_owned()),
+        ("PyLong_Type", t.int_type.to_owned()),
+        ("PyBool_Type", t.bool_type.to_owned()),
+        ("PyFloat_Type", t.float_type.to_owned()),
+        ("PyComplex_Type", t.complex_type.to_owned()),
+        ("PyUnicode_Type", t.str_type.to_owned()),
+        ("PyBytes_Type", t.bytes_type.to_owned()),
+        ("PyByteArray_Type", t.bytearray_type.to_owned()),
+        ("PyTuple_Type", t.tuple_type.to_owned()),
+        ("PyList_Type", t.list_type.to_owned()),
+        ("PyDict_Type", t.dict_type.to_owned()),
+        ("PySet_Type", t.set_type.to_owned()),
+        ("PyFrozenSet_Type", t.frozenset_type.to_owned()),
+        ("PySlice_Type", t.slice_type.to_owned()),
+        ("PyRange_Type", t.range_type.to_owned()),
+        ("PyModule_Type", t.module_type.to_owned()),
+        ("PyMemoryView_Type", t.memoryview_type.to_owned()),
+        ("PyProperty_Type", t.property_type.to_owned()),
+        ("_PyNone_Type", t.none_type.to_owned()),
+        ("_PyNotImplemented_Type", t.not_implemented_type.to_owned()),
+        ("PyEllipsis_Type", t.ellipsis_type.to_owned()),
+    ]
+}
+
+/// A new C reference to `obj` (the caller owns one `ob_refcnt`).
+pub fn to_c(vm: &VirtualMachine, obj: &PyObjectRef) -> *mut PyObject {
+    let key = addr(obj);
+    {
+        let t = tables();
+        let existing = t.static_of.get(&key).or_else(|| t.by_object.get(&key)).copied();
+        if let Some(p) = existing {
+            let p = p as *mut PyObject;
+            // SAFETY: a live proxy or a static object; the table lock orders us with
+            // `proxy_dealloc`, which removes a proxy before freeing it.
+            unsafe { (*p).ob_refcnt += 1 };
+            return p;
+        }
+    }
+    let p = materialise(vm, obj);
+    tables().by_object.insert(key, p as usize);
+    p
+}
+
+/// The interpreter object behind a C pointer (a new interpreter reference).
+///
+/// # Safety
+/// `p` is a live object: static, or allocated by this module.
+pub unsafe fn from_c(vm: &VirtualMachine, p: *mut PyObject) -> PyObjectRef {
+    if let Some(obj) = tables().statics.get(&(p as usize)) {
+        return obj.clone();
+    }
+    // SAFETY: not static, so `p` was allocated by `allocate` and has a pre-header.
+    let pre = unsafe { pre_header(p) };
+    // SAFETY: see above; `object` is an owned reference or null.
+    unsafe {
+        if let Some(obj) = NonNull::new((*pre).object) {
+            let owned = PyObjectRef::from_raw(obj);
+            let clone = owned.clone();
+            let _ = owned.into_raw();
+            return clone;
+        }
+        // Created by C (`PyTuple_New`), crossing into Python for the first time.
+        let obj = build_from_c(vm, p);
+        (*pre).object = obj.clone().into_raw().as_ptr();
+        tables().by_object.insert(addr(&obj), p as usize);
+        obj
+    }
+}
+
+/// # Safety
+/// `p` was allocated by `allocate`.
+unsafe fn pre_header(p: *mut PyObject) -> *mut PreHeader {
+    // SAFETY: the pre-header sits right before the object (see `allocate`).
+    unsafe { p.cast::<u8>().sub(PRE).cast() }
+}
+
+/// Allocates a zeroed proxy of `size` bytes with the given type, refcount 1, linked to
+/// `object` (which it then owns), or to nothing yet.
+pub fn allocate(size: usize, ty: *mut PyTypeObject, object: Option<PyObjectRef>) -> *mut PyObject {
+    let total = PRE + size.max(size_of::<PyObject>());
+    let layout = std::alloc::Layout::from_size_align(total, ALIGN).expect("object size fits a layout");
+    // SAFETY: `layout` has a non-zero size.
+    let base = unsafe { std::alloc::alloc_zeroed(layout) };
+    if base.is_null() {
+        std::alloc::handle_alloc_error(layout);
+    }
+    let object = object.map_or(core::ptr::null_mut(), |o| o.into_raw().as_ptr());
+    // SAFETY: `base` is a fresh block of `total` bytes, 16-aligned.
+    unsafe {
+        base.cast::<PreHeader>().write(PreHeader { object, size: total });
+        let p = base.add(PRE).cast::<PyObject>();
+        (*p).ob_refcnt = 1;
+        (*p).ob_type = ty;
+        p
+    }
+}
+
+/// `tp_dealloc` of every proxy: unlinks it, releases the interpreter object and what the
+/// layout owns (a tuple's items), and frees the block.
+///
+/// # Safety
+/// Called with a proxy whose `ob_refcnt` reached zero.
+pub unsafe extern "C" fn proxy_dealloc(p: *mut PyObject) {
+    // SAFETY: `p` is a dead proxy; nothing else refers to it any more.
+    unsafe {
+        let pre = pre_header(p);
+        let object = NonNull::new((*pre).object).map(|o| PyObjectRef::from_raw(o));
+        if let Some(obj) = &object {
+            tables().by_object.remove(&addr(obj));
+        }
+        if is_tuple_layout(p) {
+            let t = p.cast::<PyTupleObject>();
+            for i in 0..(*t).ob_base.ob_size {
+                let item = *(*t).ob_item.as_mut_ptr().offset(i);
+                crate::capi::object::Py_DecRef(item);
+            }
+        }
+        if (*(*p).ob_type).tp_flags & Py_TPFLAGS_UNICODE_SUBCLASS != 0 {
+            // A non-ASCII str owns its UTF-8 cache (`utf8_of`).
+            let base = p.cast::<u8>();
+            if base.add(32).cast::<u32>().read() & (1 << 6) == 0 {
+                libc::free(base.add(56).cast::<*mut libc::c_void>().read());
+            }
+        }
+        drop(object);
+        let layout = std::alloc::Layout::from_size_align_unchecked((*pre).size, ALIGN);
+        std::alloc::dealloc(pre.cast(), layout);
+    }
+}
+
+fn type_ptr(symbol: &str) -> *mut PyTypeObject {
+    statics::address(symbol).unwrap_or_default().cast()
+}
+
+/// # Safety
+/// `p` is a live object.
+unsafe fn is_tuple_layout(p: *mut PyObject) -> bool {
+    // SAFETY: a live object has a live type.
+    unsafe { (*(*p).ob_type).tp_flags & Py_TPFLAGS_TUPLE_SUBCLASS != 0 }
+}
+
+/// `PyTupleObject` (header of a tuple; items follow).
+#[repr(C)]
+pub struct PyTupleObject {
+    pub ob_base: PyVarObject,
+    pub ob_item: [*mut PyObject; 0],
+}
+
+/// Allocates a tuple of `n` NULL items, as `PyTuple_New` does.
+pub fn new_tuple(n: usize) -> *mut PyObject {
+    let p = allocate(size_of::<PyVarObject>() + n * size_of::<usize>(), type_ptr("PyTuple_Type"), None);
+    // SAFETY: just allocated with room for `n` items.
+    unsafe { (*p.cast::<PyVarObject>()).ob_size = n as isize };
+    p
+}
+
+/// The CPython form of an interpreter object, with a fresh proxy.
+fn materialise(vm: &VirtualMachine, obj: &PyObjectRef) -> *mut PyObject {
+    let class = obj.class().to_owned();
+    let ty = type_object(vm, &class);
+    if let Some(i) = obj.downcast_ref::<PyInt>() {
+        return long(i.as_bigint(), ty, obj.clone());
+    }
+    if let Some(f) = obj.downcast_ref::<PyFloat>() {
+        let p = allocate(24, ty, Some(obj.clone()));
+        // SAFETY: `PyFloatObject` is `PyObject` + `double ob_fval` (24 bytes).
+        unsafe { p.cast::<u8>().add(16).cast::<f64>().write(f.to_f64()) };
+        return p;
+    }
+    if let Some(s) = obj.downcast_ref::<PyStr>() {
+        return unicode(s, ty, obj.clone());
+    }
+    if let Some(b) = obj.downcast_ref::<PyBytes>() {
+        let data = b.as_bytes();
+        let p = allocate(32 + data.len() + 1, ty, Some(obj.clone()));
+        // SAFETY: `PyBytesObject`: var header, `ob_shash` (-1: not computed), then the
+        // bytes and a NUL, within the allocation.
+        unsafe {
+            (*p.cast::<PyVarObject>()).ob_size = data.len() as isize;
+            p.cast::<u8>().add(24).cast::<isize>().write(-1);
+            core::ptr::copy_nonoverlapping(data.as_ptr(), p.cast::<u8>().add(32), data.len());
+        }
+        return p;
+    }
+    if let Some(tuple) = obj.downcast_ref::<PyTuple>() {
+        let items: Vec<*mut PyObject> = tuple.iter().map(|item| to_c(vm, item)).collect();
+        let p = allocate(size_of::<PyVarObject>() + items.len() * size_of::<usize>(), ty, Some(obj.clone()));
+        // SAFETY: room for the items; the tuple owns one reference to each (`to_c`).
+        unsafe {
+            (*p.cast::<PyVarObject>()).ob_size = items.len() as isize;
+            let slots = (*p.cast::<PyTupleObject>()).ob_item.as_mut_ptr();
+            core::ptr::copy_nonoverlapping(items.as_ptr(), slots, items.len());
+        }
+        return p;
+    }
+    if obj.downcast_ref::<PyType>().is_some() {
+        // A class without a static type object: its heap type object stands for it.
+        let p = ty_for_class(vm, obj);
+        // SAFETY: heap type objects live for the process.
+        unsafe { (*p.cast::<PyObject>()).ob_refcnt += 1 };
+        return p.cast();
+    }
+    allocate(size_of::<PyObject>(), ty, Some(obj.clone()))
+}
+
+fn ty_for_class(vm: &VirtualMachine, class: &PyObjectRef) -> *mut PyTypeObject {
+    let class = PyTypeRef::try_from_object(vm, class.clone()).expect("checked to be a class");
+    type_object(vm, &class)
+}
+
+/// The `PyTypeObject` C sees for an interpreter class: the exported static one for
+/// builtin classes, otherwise one allocated (once) with the class's name and the
+/// subclass flags of its bases.
+pub fn type_object(vm: &VirtualMachine, class: &PyTypeRef) -> *mut PyTypeObject {
+    let obj: PyObjectRef = class.clone().into();
+    let key = addr(&obj);
+    {
+        let t = tables();
+        if let Some(&p) = t.static_of.get(&key).or_else(|| t.heap_types.get(&key)) {
+            return p as *mut PyTypeObject;
+        }
+    }
+    let flags_of = |c: &PyTypeRef| {
+        let ctx = &vm.ctx.types;
+        let mut flags = 0;
+        for (base, flag) in [
+            (ctx.int_type, Py_TPFLAGS_LONG_SUBCLASS),
+            (ctx.list_type, Py_TPFLAGS_LIST_SUBCLASS),
+            (ctx.tuple_type, Py_TPFLAGS_TUPLE_SUBCLASS),
+            (ctx.bytes_type, Py_TPFLAGS_BYTES_SUBCLASS),
+            (ctx.str_type, Py_TPFLAGS_UNICODE_SUBCLASS),
+            (ctx.dict_type, Py_TPFLAGS_DICT_SUBCLASS),
+            (ctx.type_type, Py_TPFLAGS_TYPE_SUBCLASS),
+        ] {
+            if c.fast_issubclass(base) {
+                flags |= flag;
+            }
+        }
+        if c.fast_issubclass(vm.ctx.exceptions.base_exception_type) {
+            flags |= Py_TPFLAGS_BASE_EXC_SUBCLASS;
+        }
+        flags
+    };
+    // SAFETY: PyTypeObject is plain data; all-zero is "no slots".
+    let t: &'static mut PyTypeObject = Box::leak(Box::new(unsafe { core::mem::zeroed() }));
+    t.ob_base.ob_base.ob_refcnt = 1 << 40;
+    t.ob_base.ob_base.ob_type = type_ptr("PyType_Type");
+    t.tp_name =
+        Box::leak(std::ffi::CString::new(class.name().to_string()).unwrap_or_default().into_boxed_c_str()).as_ptr();
+    t.tp_basicsize = size_of::<PyObject>() as isize;
+    t.tp_flags = Py_TPFLAGS_READY | Py_TPFLAGS_BASETYPE | flags_of(class);
+    t.tp_dealloc = Some(proxy_dealloc);
+    let p = t as *mut PyTypeObject;
+    let mut tables = tables();
+    tables.heap_types.insert(key, p as usize);
+    // The type object is the class's C identity, both ways.
+    tables.statics.insert(p as usize, obj);
+    p
+}
+
+/// `PyLongObject`: 30-bit digits, least significant first; `ob_size` is the digit count
+/// with the number's sign.
+fn long(value: &malachite_bigint::BigInt, ty: *mut PyTypeObject, obj: PyObjectRef) -> *mut PyObject {
+    let (negative, digits) = digits30(value);
+    let p = allocate(24 + 4 * digits.len().max(1), ty, Some(obj));
+    // SAFETY: room for the digits (at least one, as CPython allocates for zero).
+    unsafe {
+        (*p.cast::<PyVarObject>()).ob_size = if negative { -(digits.len() as isize) } else { digits.len() as isize };
+        core::ptr::copy_nonoverlapping(digits.as_ptr(), p.cast::<u8>().add(24).cast::<u32>(), digits.len());
+    }
+    p
+}
+
+/// The sign and base-2**30 digits (least significant first, none for zero) of `value`.
+fn digits30(value: &malachite_bigint::BigInt) -> (bool, Vec<u32>) {
+    let (sign, words) = value.to_u64_digits();
+    let mut digits = Vec::new();
+    let (mut acc, mut bits) = (0u128, 0u32);
+    for w in words {
+        acc |= (w as u128) << bits;
+        bits += 64;
+        while bits >= 30 {
+            digits.push((acc & 0x3fff_ffff) as u32);
+            acc >>= 30;
+            bits -= 30;
+        }
+    }
+    if acc != 0 {
+        digits.push(acc as u32);
+    }
+    while digits.last() == Some(&0) {
+        digits.pop();
+    }
+    (sign == malachite_bigint::Sign::Minus, digits)
+}
+
+/// A str in PEP 393 compact form: ASCII data after `PyASCIIObject` (48 bytes), other
+/// kinds after `PyCompactUnicodeObject` (72 bytes), NUL-terminated; ASCII strings double
+/// as their own UTF-8.
+fn unicode(s: &PyStr, ty: *mut PyTypeObject, obj: PyObjectRef) -> *mut PyObject {
+    let points: Vec<u32> = s.as_wtf8().code_points().map(|c| c.to_u32()).collect();
+    let max = points.iter().copied().max().unwrap_or(0);
+    let ascii = max < 0x80;
+    let kind: usize = if max < 0x100 {
+        1
+    } else if max < 0x10000 {
+        2
+    } else {
+        4
+    };
+    let header = if ascii { 48 } else { 72 };
+    let p = allocate(header + (points.len() + 1) * kind, ty, Some(obj));
+    // SAFETY: `header` bytes of unicode object, then `len + 1` characters of `kind` bytes.
+    unsafe {
+        let base = p.cast::<u8>();
+        base.add(16).cast::<isize>().write(points.len() as isize);
+        base.add(24).cast::<isize>().write(-1);
+        // state: kind (bits 2-4), compact (5), ascii (6), ready (7); not interned.
+        let state = ((kind as u32) << 2) | 1 << 5 | (ascii as u32) << 6 | 1 << 7;
+        base.add(32).cast::<u32>().write(state);
+        let data = base.add(header);
+        for (i, &c) in points.iter().enumerate() {
+            match kind {
+                1 => data.add(i).write(c as u8),
+                2 => data.cast::<u16>().add(i).write(c as u16),
+                _ => data.cast::<u32>().add(i).write(c),
+            }
+        }
+    }
+    p
+}
+
+/// The UTF-8 of the str proxy `p` (whose text is `text`), cached in the object: ASCII
+/// data is already UTF-8; other strings get a NUL-terminated buffer in the `utf8` field,
+/// freed with the proxy.
+///
+/// # Safety
+/// `p` is a str proxy made by `unicode`.
+pub unsafe fn utf8_of(p: *mut PyObject, text: &str) -> *const core::ffi::c_char {
+    // SAFETY: see the function's contract and the layout notes in `unicode`.
+    unsafe {
+        let base = p.cast::<u8>();
+        if base.add(32).cast::<u32>().read() & (1 << 6) != 0 {
+            return base.add(48).cast();
+        }
+        let cached = base.add(56).cast::<*mut u8>();
+        if (*cached).is_null() {
+            let buf = libc::malloc(text.len() + 1).cast::<u8>();
+            if buf.is_null() {
+                return core::ptr::null();
+            }
+            core::ptr::copy_nonoverlapping(text.as_ptr(), buf, text.len());
+            *buf.add(text.len()) = 0;
+            base.add(48).cast::<isize>().write(text.len() as isize);
+            *cached = buf;
+        }
+        (*cached).cast()
+    }
+}
+
+/// Builds the interpreter object for an object C created (so far: tuples from
+/// `PyTuple_New` filled by `PyTuple_SET_ITEM`).
+///
+/// # Safety
+/// `p` is a live proxy without an interpreter object.
+unsafe fn build_from_c(vm: &VirtualMachine, p: *mut PyObject) -> PyObjectRef {
+    // SAFETY: see the function's contract.
+    unsafe {
+        if is_tuple_layout(p) {
+            let t = p.cast::<PyTupleObject>();
+            let items = (0..(*t).ob_base.ob_size)
+                .map(|i| {
+                    let item = *(*t).ob_item.as_mut_ptr().offset(i);
+                    if item.is_null() { vm.ctx.none() } else { from_c(vm, item) }
+                })
+                .collect();
+            return vm.ctx.new_tuple(items).into();
+        }
+    }
+    vm.ctx.none()
+}
+
+/// Number of live proxies (for leak checks in tests).
+pub fn live_proxies() -> usize {
+    tables().by_object.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thirty_bit_digits() {
+        let check = |text: &str, negative: bool, want: &[u32]| {
+            let v: malachite_bigint::BigInt = text.parse().unwrap();
+            assert_eq!(digits30(&v), (negative, want.to_vec()), "{text}");
+        };
+        check("0", false, &[]);
+        check("1", false, &[1]);
+        check("-5", true, &[5]);
+        check("1073741823", false, &[0x3fff_ffff]);
+        check("1073741824", false, &[0, 1]);
+        check("-18446744073709551616", true, &[0, 0, 16]);
+    }
+}

@@ -1,0 +1,107 @@
+//! `Include/modsupport.h`: creating modules from a `PyModuleDef` (single-phase init).
+
+use core::ffi::{CStr, c_char, c_int, c_long, c_void};
+
+use dxpy_macros::capi;
+use rustpython_vm::{AsObject, PyObjectRef, PyResult, VirtualMachine};
+
+use crate::bridge::call::{self, PyMethodDef};
+use crate::bridge::errors::with_vm;
+use crate::bridge::layout::*;
+use crate::bridge::object::{from_c, to_c};
+use crate::capi::object::Py_DecRef;
+
+/// `PyModuleDef` (Include/moduleobject.h): `PyModuleDef_Base` (40 bytes), then these.
+#[repr(C)]
+struct PyModuleDef {
+    m_base: [u8; 40],
+    m_name: *const c_char,
+    m_doc: *const c_char,
+    m_size: Py_ssize_t,
+    m_methods: *const PyMethodDef,
+    m_slots: *mut c_void,
+}
+
+/// # Safety
+/// `s` is NULL or NUL-terminated.
+unsafe fn text(s: *const c_char) -> Option<String> {
+    // SAFETY: see the function's contract.
+    (!s.is_null()).then(|| unsafe { CStr::from_ptr(s) }.to_string_lossy().into_owned())
+}
+
+/// Creates the module: its name and doc from the definition, a function for each
+/// method-table entry bound to the module.
+#[capi]
+pub unsafe fn PyModule_Create2(def: *mut c_void, apiver: c_int) -> *mut PyObject {
+    let _ = apiver; // every 3.x extension passes 1013; CPython only warns on a mismatch.
+    with_vm(core::ptr::null_mut(), |vm| {
+        let def = def.cast::<PyModuleDef>();
+        // SAFETY: the caller passes a static, initialised PyModuleDef (C-API contract).
+        let (name, doc, size, mut method) =
+            unsafe { (text((*def).m_name), text((*def).m_doc), (*def).m_size, (*def).m_methods) };
+        let name = name.ok_or_else(|| vm.new_system_error("module definition without a name".to_owned()))?;
+        if size > 0 {
+            return Err(vm.new_system_error(format!(
+                "{name}: per-module state (m_size = {size}) is not supported by DX-Py yet"
+            )));
+        }
+        let module = vm.new_module(&name, vm.ctx.new_dict(), doc.map(|d| vm.ctx.new_str(d)));
+        let module: PyObjectRef = module.into();
+        let c_module = to_c(vm, &module);
+        // SAFETY: the method table ends with an entry whose name is NULL.
+        unsafe {
+            while !method.is_null() && !(*method).ml_name.is_null() {
+                let f = call::function(vm, method, c_module, &name);
+                let fname = CStr::from_ptr((*method).ml_name).to_string_lossy().into_owned();
+                module.set_attr(&vm.ctx.new_str(fname), f, vm)?;
+                method = method.add(1);
+            }
+        }
+        Ok(c_module)
+    })
+}
+
+/// # Safety
+/// `module` is a live object; `name` NUL-terminated.
+unsafe fn add(vm: &VirtualMachine, module: *mut PyObject, name: *const c_char, value: PyObjectRef) -> PyResult<c_int> {
+    // SAFETY: see the function's contract.
+    let (module, name) = unsafe { (from_c(vm, module), text(name)) };
+    let name = name.ok_or_else(|| vm.new_type_error("module attribute name must not be NULL".to_owned()))?;
+    module.as_object().set_attr(&vm.ctx.new_str(name), value, vm)?;
+    Ok(0)
+}
+
+#[capi]
+pub unsafe fn PyModule_AddIntConstant(module: *mut PyObject, name: *const c_char, value: c_long) -> c_int {
+    // SAFETY: forwards the caller's contract.
+    with_vm(-1, |vm| unsafe { add(vm, module, name, vm.ctx.new_int(value).into()) })
+}
+
+#[capi]
+pub unsafe fn PyModule_AddStringConstant(module: *mut PyObject, name: *const c_char, value: *const c_char) -> c_int {
+    with_vm(-1, |vm| {
+        // SAFETY: forwards the caller's contract.
+        let value = unsafe { text(value) }.unwrap_or_default();
+        // SAFETY: forwards the caller's contract.
+        unsafe { add(vm, module, name, vm.ctx.new_str(value).into()) }
+    })
+}
+
+/// Adds `value` and steals its reference, but only on success (the 3.11 contract).
+#[capi]
+pub unsafe fn PyModule_AddObject(module: *mut PyObject, name: *const c_char, value: *mut PyObject) -> c_int {
+    with_vm(-1, |vm| {
+        if value.is_null() {
+            return Err(vm.new_type_error(
+                "PyModule_AddObject() must be called with an exception raised if value is NULL".to_owned(),
+            ));
+        }
+        // SAFETY: the caller passes live objects (C-API contract).
+        let result = unsafe { add(vm, module, name, from_c(vm, value)) };
+        if result.is_ok() {
+            // SAFETY: the reference we steal on success.
+            unsafe { Py_DecRef(value) };
+        }
+        result
+    })
+}

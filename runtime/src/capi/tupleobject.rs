@@ -1,0 +1,79 @@
+//! `Include/tupleobject.h`. A tuple C creates with `PyTuple_New` is filled in place
+//! (`PyTuple_SetItem`, or the `PyTuple_SET_ITEM` macro writing `ob_item`) and becomes an
+//! interpreter tuple when it first crosses into Python (`bridge::object::from_c`).
+
+use dxpy_macros::capi;
+
+use crate::bridge::errors::with_vm;
+use crate::bridge::layout::*;
+use crate::bridge::object::{PyTupleObject, new_tuple};
+use crate::capi::object::Py_DecRef;
+
+/// # Safety
+/// `p` is NULL or a live object.
+unsafe fn is_tuple(p: *mut PyObject) -> bool {
+    // SAFETY: see the function's contract.
+    !p.is_null() && unsafe { (*(*p).ob_type).tp_flags & Py_TPFLAGS_TUPLE_SUBCLASS != 0 }
+}
+
+fn bad_internal_call<T>(error: T) -> T {
+    with_vm(error, |vm| Err(vm.new_system_error("bad argument to internal function".to_owned())))
+}
+
+#[capi]
+pub unsafe fn PyTuple_New(size: Py_ssize_t) -> *mut PyObject {
+    if size < 0 {
+        return bad_internal_call(core::ptr::null_mut());
+    }
+    new_tuple(size as usize)
+}
+
+#[capi]
+pub unsafe fn PyTuple_Size(p: *mut PyObject) -> Py_ssize_t {
+    // SAFETY: the caller passes a live object or NULL (C-API contract).
+    if !unsafe { is_tuple(p) } {
+        return bad_internal_call(-1);
+    }
+    // SAFETY: a tuple has a var header.
+    unsafe { (*p.cast::<PyVarObject>()).ob_size }
+}
+
+/// The item at `pos`, borrowed: the tuple's `ob_item` holds the reference.
+#[capi]
+pub unsafe fn PyTuple_GetItem(p: *mut PyObject, pos: Py_ssize_t) -> *mut PyObject {
+    // SAFETY: the caller passes a live object or NULL (C-API contract).
+    if !unsafe { is_tuple(p) } {
+        return bad_internal_call(core::ptr::null_mut());
+    }
+    // SAFETY: a tuple proxy has `ob_size` item slots.
+    unsafe {
+        let t = p.cast::<PyTupleObject>();
+        if pos < 0 || pos >= (*t).ob_base.ob_size {
+            return with_vm(core::ptr::null_mut(), |vm| Err(vm.new_index_error("tuple index out of range".to_owned())));
+        }
+        *(*t).ob_item.as_mut_ptr().offset(pos)
+    }
+}
+
+/// Stores `o` at `pos`, stealing the reference (also on failure, as CPython does).
+#[capi]
+pub unsafe fn PyTuple_SetItem(p: *mut PyObject, pos: Py_ssize_t, o: *mut PyObject) -> core::ffi::c_int {
+    // SAFETY: the caller passes live objects or NULL (C-API contract); a tuple proxy has
+    // `ob_size` item slots, and we own the reference to `o` from here on.
+    unsafe {
+        if !is_tuple(p) || (*p).ob_refcnt != 1 {
+            Py_DecRef(o);
+            return bad_internal_call(-1);
+        }
+        let t = p.cast::<PyTupleObject>();
+        if pos < 0 || pos >= (*t).ob_base.ob_size {
+            Py_DecRef(o);
+            return with_vm(-1, |vm| Err(vm.new_index_error("tuple assignment index out of range".to_owned())));
+        }
+        let slot = (*t).ob_item.as_mut_ptr().offset(pos);
+        let old = *slot;
+        *slot = o;
+        Py_DecRef(old);
+    }
+    0
+}

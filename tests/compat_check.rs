@@ -1,0 +1,79 @@
+//! `dx-py run --compatibility-check`: follows a script's imports without running it and
+//! predicts which extension modules fail; running the imports must agree.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+fn venv_with(requirement: &str) -> std::path::PathBuf {
+    let venv = scratch(&format!("venv-{}", requirement.replace(['=', '.'], "_")));
+    if !venv.join("pyvenv.cfg").exists() {
+        let out = run(python(), &["-m", "venv", venv.to_str().unwrap()]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+    }
+    let py = venv.join("bin/python");
+    let module = requirement.split("==").next().unwrap().to_lowercase();
+    if run(py.to_str().unwrap(), &["-c", &format!("import {module}")]).code != 0 {
+        let out = run(
+            py.to_str().unwrap(),
+            &["-m", "pip", "install", "--disable-pip-version-check", "--only-binary=:all:", requirement],
+        );
+        assert_eq!(out.code, 0, "pip install {requirement}: {}{}", out.stdout, out.stderr);
+    }
+    venv
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    std::fs::create_dir_all(dir.join(name).parent().unwrap()).unwrap();
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+#[test]
+fn predicts_what_running_gives() {
+    let venv = venv_with("markupsafe==2.1.5");
+    let dir = scratch("compat-app");
+    let tag = ".cpython-311-x86_64-linux-gnu.so";
+    let real = std::fs::read(compile_fixture("ext_calls")).unwrap();
+    write(&dir, &format!("good/ext_calls{tag}"), "");
+    std::fs::write(dir.join(format!("good/ext_calls{tag}")), &real).unwrap();
+    write(&dir, "good/__init__.py", "from . import ext_calls\n");
+    std::fs::write(dir.join(format!("broken{tag}")), &real[..300]).unwrap();
+    write(&dir, "helper.py", "import broken\n");
+    write(
+        &dir,
+        "app.py",
+        "import json\nimport markupsafe\nimport good\ntry:\n    import helper\nexcept ImportError:\n    helper = None\nimport not_installed_anywhere\n",
+    );
+    let out = run_in(dx_py(), &["--venv", venv.to_str().unwrap(), "run", "--compatibility-check", "app.py"], &dir, &[]);
+    let text = &out.stdout;
+    assert_eq!(out.code, 1, "an unguarded import fails: {text}{}", out.stderr);
+    let section = |name: &str| {
+        let start = text
+            .find(&format!(" {name}  ("))
+            .or_else(|| text.find(&format!(" {name}\n")))
+            .unwrap_or_else(|| panic!("{name} not reported: {text}"));
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        text[line_start..].lines().take(4).collect::<Vec<_>>().join("\n")
+    };
+    let broken = section("broken");
+    assert!(
+        broken.trim_start().starts_with("WILL FAIL") && broken.contains("truncated") && broken.contains("helper.py:1"),
+        "{broken}"
+    );
+    let speedups = section("markupsafe._speedups");
+    assert!(
+        speedups.trim_start().starts_with("MAY FAIL") && speedups.contains("guarded by `except ImportError`"),
+        "{speedups}"
+    );
+    let good = section("good.ext_calls");
+    assert!(good.trim_start().starts_with("OK"), "{good}");
+    assert!(section("not_installed_anywhere").trim_start().starts_with("NOT FOUND"));
+    assert!(!text.contains(" json"), "the standard library is not reported: {text}");
+
+    // What running says about the same modules.
+    let probe = "import importlib\nfor name in ['broken', 'good.ext_calls', 'not_installed_anywhere']:\n    try:\n        importlib.import_module(name)\n        print(name, 'ok')\n    except ImportError as e:\n        print(name, 'fails')\n";
+    let ran = run_in(dx_py(), &["--venv", venv.to_str().unwrap(), "-c", probe], &dir, &[]);
+    assert_eq!(ran.stdout, "broken fails\ngood.ext_calls ok\nnot_installed_anywhere fails\n", "{}", ran.stderr);
+}

@@ -1,0 +1,431 @@
+//! The DX-Py validator: runs a project's tests under DX-Py and under CPython 3.11,
+//! compares them test by test, classifies every DX-Py failure, and builds the
+//! compatibility matrix (JSON + Markdown) and regression reports.
+//!
+//! # Flow
+//!
+//! 1. [`discover`] finds `test_*.py` / `*_test.py` under the project (skipping hidden
+//!    directories, `__pycache__`, virtualenvs, `site-packages`, `node_modules`).
+//! 2. For each file, [`run`] starts CPython, then DX-Py, as subprocesses with a per-file
+//!    timeout (process group killed on timeout), inside a per-suite deadline:
+//!    pytest (`-m pytest -p no:cacheprovider -v --junitxml=FILE`, parsed by [`junit`],
+//!    with the `-v` console output as fallback when the XML is missing or cut short,
+//!    [`pytest_log`]) when the runtime can run it, else `-m unittest -v MODULE` (parsed by
+//!    [`unittest`]).
+//!    A crash or timeout of DX-Py marks the test that was running and every test CPython
+//!    ran in that file and DX-Py did not report as `crashed`/`timed_out`; results already
+//!    parsed are kept and the run goes on with the next file.
+//! 3. [`compare`] pairs the two runs by [`model::TestId`] (`module.Class.test`); a test
+//!    CPython does not pass is not counted against DX-Py. Each DX-Py failure gets a
+//!    category and a normalised signature from [`classify`].
+//! 4. [`matrix`] aggregates (counts, % of CPython's passes, top categories and signatures,
+//!    the C-API functions and features that would unblock the most tests, the feature
+//!    table from `validator/features.yaml`). [`regress`] compares two matrices.
+//!
+//! pytest (9.2) does not run under DX-Py yet: `import pytest` fails with
+//! `SyntaxError: no symbol table available in pytest_runtest_protocol (type: Function)`.
+//! RustPython 0.5's compiler cannot compile a comprehension inside a `finally:` block whose
+//! `try:` returns (`def f(a):\n try: return 1\n finally: n = [t for t in a]`), which
+//! `_pytest/pytester.py` has. [`validate_dir`] probes (`-c "import pytest"`) and falls back
+//! to unittest for DX-Py, saying so in [`Report::notes`]; `tests/sample_project/test_gaps.py`
+//! and `test_finally_module.py` pin the bug.
+//!
+//! Test ids: both runners give `module.Class.test` (pytest's JUnit `classname.name`), so
+//! CPython under pytest and DX-Py under unittest pair up for unittest-style tests; plain
+//! pytest functions (`module.test_fn`) have no unittest counterpart and show as
+//! `not collected` under DX-Py. A test neither runtime reported (after a crash in both)
+//! is not in the matrix; the crash is in the notes.
+//!
+//! `dx-py validate DIR [--json] [--fail-on-regression PREV.json]` (runtime/src/host/validate.rs)
+//! is [`validate_dir`] plus [`matrix::Matrix::to_markdown`]/`to_json` and [`regress::compare`].
+//!
+//! For the framework matrix (`cargo xtask validate`), build one [`matrix::FrameworkRun`]
+//! per framework (from [`validate_dir`]'s [`Report::comparison`], or from
+//! [`run_file`]/[`compare::compare_results`] for custom runners such as Django's
+//! `runtests.py`, whose `-v 2` output [`unittest::parse`] reads) and call
+//! [`matrix::build`].
+
+pub mod classify;
+pub mod compare;
+pub mod junit;
+pub mod matrix;
+pub mod model;
+pub mod pytest_log;
+pub mod regress;
+pub mod run;
+pub mod unittest;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use model::{Outcome, Runner, Runtime, SuiteRun, TestResult};
+
+/// Options for [`validate_dir`].
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Timeout for one test file under one runtime.
+    pub file_timeout: Duration,
+    /// Deadline for the whole suite (both runtimes); files not started by then are
+    /// marked `timed_out` under DX-Py (CPython's tests of them are not run).
+    pub suite_timeout: Duration,
+    /// A virtualenv whose site-packages DX-Py should see (`dx-py --venv DIR`).
+    pub venv: Option<PathBuf>,
+    /// Force a runner for CPython / DX-Py; `None` picks pytest when it works there.
+    pub cpython_runner: Option<Runner>,
+    pub dxpy_runner: Option<Runner>,
+    /// Print `[i/n] file` progress lines on stderr.
+    pub progress: bool,
+    /// Name and version in the matrix (default: the directory's name, `local`).
+    pub framework: Option<String>,
+    pub version: Option<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            file_timeout: Duration::from_secs(300),
+            suite_timeout: Duration::from_secs(3600),
+            venv: None,
+            cpython_runner: None,
+            dxpy_runner: None,
+            progress: true,
+            framework: None,
+            version: None,
+        }
+    }
+}
+
+/// The result of [`validate_dir`].
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub cpython: SuiteRun,
+    pub dxpy: SuiteRun,
+    pub comparison: compare::Comparison,
+    /// The one-framework matrix for this directory.
+    pub matrix: matrix::Matrix,
+    /// Choices and problems worth telling the user (runner fallbacks, crashes, timeouts).
+    pub notes: Vec<String>,
+}
+
+/// One runtime as a command: the executable and the arguments before `-m`.
+#[derive(Debug, Clone)]
+pub struct Interpreter {
+    pub runtime: Runtime,
+    pub exe: PathBuf,
+    pub pre_args: Vec<String>,
+}
+
+impl Interpreter {
+    pub fn command(&self) -> Command {
+        let mut c = Command::new(&self.exe);
+        c.args(&self.pre_args);
+        c
+    }
+}
+
+/// The test files under `dir`, relative to it, sorted.
+pub fn discover(dir: &Path) -> Vec<PathBuf> {
+    fn walk(root: &Path, d: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(d) else { return };
+        for e in entries.flatten() {
+            let p = e.path();
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Ok(ft) = e.file_type() else { continue };
+            if ft.is_dir() {
+                let skip = name.starts_with('.')
+                    || matches!(name.as_str(), "__pycache__" | "site-packages" | "node_modules" | "venv" | "build")
+                    || p.join("pyvenv.cfg").exists();
+                if !skip {
+                    walk(root, &p, out);
+                }
+            } else if name.ends_with(".py") && (name.starts_with("test_") || name.ends_with("_test.py")) {
+                out.push(p.strip_prefix(root).unwrap_or(&p).to_path_buf());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// `tests/test_x.py` → `tests.test_x`.
+pub fn module_name(rel: &Path) -> String {
+    let s = rel.with_extension("").to_string_lossy().into_owned();
+    s.replace(['/', '\\'], ".")
+}
+
+/// Whether `interp` can run pytest: `Ok(())` or the reason it cannot (last line of
+/// stderr). Imports pytest rather than running `-m pytest --version`: `dx-py` takes a
+/// `--version` after `-m MODULE` as its own option (prints `dx-py 0.1.0`, exit 0).
+pub fn probe_pytest(interp: &Interpreter, dir: &Path) -> Result<(), String> {
+    let mut c = interp.command();
+    c.args(["-c", "import pytest"]).current_dir(dir);
+    let o = run::run_with_timeout(c, Duration::from_secs(120))?;
+    if o.exit == run::Exit::Code(0) {
+        return Ok(());
+    }
+    let last = o.stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string();
+    Err(format!("{} ({last})", o.exit.describe()))
+}
+
+/// What running one test file gave.
+#[derive(Debug, Clone)]
+pub struct FileRun {
+    pub results: Vec<TestResult>,
+    pub exit: run::Exit,
+    /// The run ended abnormally (signal, timeout, or no complete report).
+    pub abnormal: bool,
+    pub notes: Vec<String>,
+}
+
+/// Runs one test file (`rel`, relative to `dir`) under `interp` with `runner`.
+pub fn run_file(interp: &Interpreter, runner: Runner, dir: &Path, rel: &Path, timeout: Duration) -> FileRun {
+    let module = module_name(rel);
+    let rel_s = rel.to_string_lossy().into_owned();
+    let mut c = interp.command();
+    c.current_dir(dir).env("PYTHONDONTWRITEBYTECODE", "1");
+    // Unique per call: several validations may run at once in one process.
+    static SEQ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let xml_path = std::env::temp_dir().join(format!(
+        "dxpy-validate-{}-{}-{}-{}.xml",
+        std::process::id(),
+        SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        interp.runtime,
+        module.replace('.', "_")
+    ));
+    match runner {
+        Runner::Pytest => {
+            let _ = std::fs::remove_file(&xml_path);
+            c.args(["-m", "pytest", "-p", "no:cacheprovider", "-v", "--rootdir", "."]);
+            c.arg(format!("--junitxml={}", xml_path.display())).arg(&rel_s);
+        }
+        Runner::Unittest => {
+            c.args(["-m", "unittest", "-v", &module]);
+        }
+    }
+    let out = match run::run_with_timeout(c, timeout) {
+        Ok(o) => o,
+        Err(e) => {
+            return FileRun { results: Vec::new(), exit: run::Exit::Code(-1), abnormal: true, notes: vec![e] };
+        }
+    };
+    let mut notes = Vec::new();
+    let last_err = out.stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string();
+    let (mut results, truncated, in_progress) = match runner {
+        Runner::Pytest => {
+            let xml = std::fs::read_to_string(&xml_path).unwrap_or_default();
+            let _ = std::fs::remove_file(&xml_path);
+            let (mut results, truncated, mut in_progress) = match junit::parse(&xml) {
+                Ok(r) => {
+                    if let Some(d) = &r.damage {
+                        notes.push(format!("{rel_s} ({}): {d}", interp.runtime));
+                    }
+                    (r.results, r.truncated, r.in_progress)
+                }
+                Err(e) => {
+                    notes.push(format!("{rel_s} ({}): no usable JUnit XML: {e}", interp.runtime));
+                    (Vec::new(), true, None)
+                }
+            };
+            // No complete XML (pytest writes it at the end of the session): keep what the
+            // `-v` console output shows finished.
+            if truncated {
+                let log = pytest_log::parse(&out.stdout);
+                for r in log.results {
+                    if !results.iter().any(|x| x.id == r.id) {
+                        results.push(r);
+                    }
+                }
+                in_progress = in_progress.or(log.in_progress);
+            }
+            (results, truncated, in_progress)
+        }
+        Runner::Unittest => {
+            let r = unittest::parse(&format!("{}\n{}", out.stderr, out.stdout));
+            // A module that fails to import is `unittest.loader._FailedTest.<module>`: one
+            // file-level error with the module's id.
+            let results = r
+                .results
+                .into_iter()
+                .map(|mut t| {
+                    if t.id.as_str().starts_with("unittest.loader._FailedTest.") {
+                        t.id = model::TestId(module.clone());
+                        t.outcome = Outcome::Error;
+                    }
+                    t
+                })
+                .collect();
+            (results, r.truncated, r.in_progress)
+        }
+    };
+    // The runner exited by itself without reporting any test: the module did not import
+    // or collect (`-m unittest MODULE` dies on a SyntaxError in MODULE). One file-level
+    // error carrying the exception, which `reconcile` gives to each of the file's tests.
+    let exited = matches!(out.exit, run::Exit::Code(c) if c != 0);
+    if results.is_empty()
+        && truncated
+        && exited
+        && let Some(exc) = last_exception(&out.stderr)
+    {
+        let mut r = TestResult::new(module.clone(), Outcome::Error).with_message(exc);
+        let tail: Vec<&str> = out.stderr.lines().rev().take(40).collect();
+        r.details = Some(tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
+        results.push(r);
+    }
+    let abnormal = out.exit.is_crash() || out.exit == run::Exit::TimedOut || truncated;
+    if abnormal {
+        let why = format!("{} while running {rel_s}: {}", interp.runtime, out.exit.describe());
+        notes.push(if last_err.is_empty() { why } else { format!("{why}; last stderr line: {last_err}") });
+        if let Some(id) = in_progress {
+            let outcome = if out.exit == run::Exit::TimedOut { Outcome::TimedOut } else { Outcome::Crashed };
+            results.push(TestResult::new(id.0, outcome).with_message(out.exit.describe()));
+        }
+    }
+    for r in &mut results {
+        r.file.get_or_insert_with(|| rel_s.clone());
+    }
+    FileRun { results, exit: out.exit, abnormal, notes }
+}
+
+/// The exception line ending a Python traceback in `stderr` (`SyntaxError: ...`).
+fn last_exception(stderr: &str) -> Option<String> {
+    let lines: Vec<&str> = stderr.lines().collect();
+    let tb = lines.iter().rposition(|l| l.starts_with("Traceback ") || l.starts_with("  File "))?;
+    lines[tb..]
+        .iter()
+        .rev()
+        .find(|l| !l.is_empty() && !l.starts_with(' ') && l.contains(':') && !l.starts_with("Traceback "))
+        .map(|l| l.trim().to_string())
+}
+
+/// Fills in DX-Py's results for tests CPython ran in the same file that DX-Py did not
+/// report: an import failure of the whole module becomes that error on each of them; an
+/// abnormal end (crash, timeout) becomes `crashed`/`timed_out`.
+fn reconcile(cpython: &[TestResult], dx: &mut FileRun, module: &str) {
+    let file_error = dx.results.iter().find(|r| r.id.as_str() == module && r.outcome == Outcome::Error).cloned();
+    let missing: Vec<&TestResult> =
+        cpython.iter().filter(|c| c.id.as_str() != module && !dx.results.iter().any(|d| d.id == c.id)).collect();
+    if missing.is_empty() {
+        return;
+    }
+    let fill = |c: &TestResult, outcome: Outcome, msg: String, details: Option<String>| {
+        let mut r = TestResult::new(c.id.0.clone(), outcome).with_message(msg);
+        r.details = details;
+        r.file = c.file.clone();
+        r
+    };
+    let extra: Vec<TestResult> = if let Some(e) = &file_error {
+        missing
+            .iter()
+            .map(|c| fill(c, Outcome::Error, e.message.clone().unwrap_or_default(), e.details.clone()))
+            .collect()
+    } else if dx.abnormal {
+        let outcome = if dx.exit == run::Exit::TimedOut { Outcome::TimedOut } else { Outcome::Crashed };
+        let msg = format!("DX-Py ended ({}) before reporting this test", dx.exit.describe());
+        missing.iter().map(|c| fill(c, outcome, msg.clone(), None)).collect()
+    } else {
+        Vec::new()
+    };
+    if file_error.is_some() && !extra.is_empty() {
+        dx.results.retain(|r| r.id.as_str() != module);
+    }
+    dx.results.extend(extra);
+}
+
+/// Runs every test file under `dir` under CPython (`python`) and DX-Py (`dx_py`),
+/// compares them and builds the matrix. `Err` only when nothing can run at all (no test
+/// files, an executable missing).
+pub fn validate_dir(dir: &Path, dx_py: &Path, python: &Path, opts: &Options) -> Result<Report, String> {
+    let dir = dir.canonicalize().map_err(|e| format!("{}: {e}", dir.display()))?;
+    // Tests run with the project as working directory: make relative paths absolute
+    // (without resolving symlinks, which would take a venv's python out of its venv).
+    let absolute =
+        |p: &Path| if p.components().count() > 1 { std::path::absolute(p).unwrap_or(p.into()) } else { p.into() };
+    let (dx_py, python) = (absolute(dx_py), absolute(python));
+    if !dx_py.exists() {
+        return Err(format!("DX-Py binary not found at {} (build it: cargo build -p dx-py)", dx_py.display()));
+    }
+    let mut check = Command::new(&python);
+    check.args(["-c", "pass"]);
+    match run::run_with_timeout(check, Duration::from_secs(60)) {
+        Ok(o) if o.exit == run::Exit::Code(0) => {}
+        Ok(o) => return Err(format!("{} -c pass: {}", python.display(), o.exit.describe())),
+        Err(e) => return Err(e),
+    }
+    let files = discover(&dir);
+    if files.is_empty() {
+        return Err(format!("no test files (test_*.py, *_test.py) under {}", dir.display()));
+    }
+    let start = Instant::now();
+    let deadline = start + opts.suite_timeout;
+    let cp = Interpreter { runtime: Runtime::CPython, exe: python, pre_args: Vec::new() };
+    let mut dx_pre = Vec::new();
+    if let Some(v) = &opts.venv {
+        dx_pre.push("--venv".to_string());
+        dx_pre.push(v.to_string_lossy().into_owned());
+    }
+    let dx = Interpreter { runtime: Runtime::DxPy, exe: dx_py, pre_args: dx_pre };
+    let mut notes = Vec::new();
+    let mut pick = |interp: &Interpreter, forced: Option<Runner>| match forced {
+        Some(r) => r,
+        None => match probe_pytest(interp, &dir) {
+            Ok(()) => Runner::Pytest,
+            Err(why) => {
+                notes.push(format!("{}: pytest unusable, using unittest: {why}", interp.runtime));
+                Runner::Unittest
+            }
+        },
+    };
+    let cp_runner = pick(&cp, opts.cpython_runner);
+    let dx_runner = pick(&dx, opts.dxpy_runner);
+    let mut cp_run = SuiteRun::new(Runtime::CPython, cp_runner);
+    let mut dx_run = SuiteRun::new(Runtime::DxPy, dx_runner);
+    let n = files.len();
+    for (i, rel) in files.iter().enumerate() {
+        let module = module_name(rel);
+        if opts.progress {
+            eprintln!("[{}/{n}] {}", i + 1, rel.display());
+        }
+        let remaining = |now: Instant| deadline.saturating_duration_since(now).min(opts.file_timeout);
+        let t = remaining(Instant::now());
+        if t.is_zero() {
+            notes.push(format!("suite timeout: {} not run", rel.display()));
+            continue;
+        }
+        let c = run_file(&cp, cp_runner, &dir, rel, t);
+        cp_run.notes.extend(c.notes.iter().cloned());
+        let t = remaining(Instant::now());
+        let mut d = if t.is_zero() {
+            FileRun {
+                results: Vec::new(),
+                exit: run::Exit::TimedOut,
+                abnormal: true,
+                notes: vec![format!("suite timeout before DX-Py ran {}", rel.display())],
+            }
+        } else {
+            run_file(&dx, dx_runner, &dir, rel, t)
+        };
+        reconcile(&c.results, &mut d, &module);
+        dx_run.notes.extend(d.notes.iter().cloned());
+        cp_run.results.extend(c.results);
+        dx_run.results.extend(d.results);
+    }
+    cp_run.duration = start.elapsed().as_secs_f64();
+    dx_run.duration = cp_run.duration;
+    notes.extend(cp_run.notes.iter().cloned());
+    notes.extend(dx_run.notes.iter().cloned());
+    let comparison = compare::compare(&cp_run, &dx_run);
+    let framework = opts.framework.clone().unwrap_or_else(|| {
+        dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "project".into())
+    });
+    let run = matrix::FrameworkRun {
+        framework,
+        version: opts.version.clone().unwrap_or_else(|| "local".into()),
+        comparison: comparison.clone(),
+        notes: notes.clone(),
+    };
+    let matrix = matrix::build(std::slice::from_ref(&run));
+    Ok(Report { cpython: cp_run, dxpy: dx_run, comparison, matrix, notes })
+}
