@@ -6,7 +6,7 @@ use core::ffi::{CStr, c_char, c_int, c_void};
 
 use rustpython_vm::builtins::PyTypeRef;
 use rustpython_vm::function::FuncArgs;
-use rustpython_vm::{PyObjectRef, PyResult, TryFromObject, VirtualMachine};
+use rustpython_vm::{AsObject, PyObjectRef, PyResult, TryFromObject, VirtualMachine};
 
 use crate::bridge::layout::PyObject;
 use crate::bridge::object::{from_c, new_tuple, to_c};
@@ -166,13 +166,22 @@ pub unsafe fn result_of(vm: &VirtualMachine, result: *mut PyObject) -> PyResult 
     }
 }
 
-/// The pending C-level error as an interpreter exception of the same class.
+/// The pending C-level error as an interpreter exception of the same class: the value
+/// itself when it is an instance of the class (so an exception keeps its identity through
+/// C), otherwise an instance made from the value, as CPython normalizes it.
 pub fn exception(vm: &VirtualMachine, pending: &errors::Pending) -> rustpython_vm::builtins::PyBaseExceptionRef {
     let class = (!pending.exc_type.is_null())
         // SAFETY: a pending type is a live type object (static or bridged).
         .then(|| unsafe { from_c(vm, pending.exc_type) })
         .and_then(|c| PyTypeRef::try_from_object(vm, c).ok())
-        .filter(|c| c.fast_issubclass(vm.ctx.exceptions.base_exception_type))
-        .unwrap_or_else(|| vm.ctx.exceptions.system_error.to_owned());
-    vm.new_exception_msg(class, pending.message.clone().into())
+        .filter(|c| c.fast_issubclass(vm.ctx.exceptions.base_exception_type));
+    let Some(class) = class else {
+        return vm.new_exception_msg(vm.ctx.exceptions.system_error.to_owned(), pending.message.clone().into());
+    };
+    let exc = errors::instantiate(vm, &class, pending.value_object(vm)).unwrap_or_else(|e| e);
+    if let Some(tb) = &pending.traceback {
+        // A traceback C restored goes with the exception, as CPython's unwinding sets it.
+        let _ = exc.as_object().set_attr("__traceback__", tb.clone(), vm);
+    }
+    exc
 }

@@ -1,18 +1,28 @@
 //! The per-thread error indicator (CPython's `tstate->curexc_*`).
 //!
-//! Until exception objects cross the bridge, the pending error is its type (a pointer to
-//! one of the exported exception type objects) and a message.
+//! The pending error is its type (a pointer to a type object, which lives as long as the
+//! process), a message for diagnostics, and, when there is one, the value object C or the
+//! interpreter gave (an exception instance, or the raw argument of `PyErr_SetObject`),
+//! with its traceback.
 
 use std::any::Any;
 use std::cell::RefCell;
 
+use rustpython_vm::PyObjectRef;
+
 use crate::bridge::layout::PyObject;
 use crate::bridge::statics;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Pending {
     pub exc_type: *mut PyObject,
+    /// `str()` of the value, for messages that name the error.
     pub message: String,
+    /// CPython's `curexc_value`: None means NULL when `message` is empty, else the message
+    /// as a str (errors set where no interpreter is at hand).
+    pub value: Option<PyObjectRef>,
+    /// CPython's `curexc_traceback`.
+    pub traceback: Option<PyObjectRef>,
 }
 
 impl Pending {
@@ -39,7 +49,14 @@ thread_local! {
 
 /// Sets the error indicator, replacing any pending error (as `PyErr_SetString` does).
 pub fn set(exc_type: *mut PyObject, message: String) {
-    PENDING.with(|p| *p.borrow_mut() = Some(Pending { exc_type, message }));
+    restore(Some(Pending { exc_type, message, value: None, traceback: None }));
+}
+
+/// Replaces the error indicator (`PyErr_Restore`); None clears it.
+pub fn restore(pending: Option<Pending>) {
+    let old = PENDING.with(|p| core::mem::replace(&mut *p.borrow_mut(), pending));
+    // Dropped outside the borrow: releasing a value may run code that sets errors.
+    drop(old);
 }
 
 /// Sets a `SystemError`: the C-API's exception for failures inside the runtime.
@@ -53,7 +70,7 @@ pub fn occurred() -> *mut PyObject {
 }
 
 pub fn clear() {
-    PENDING.with(|p| *p.borrow_mut() = None);
+    restore(None);
 }
 
 /// Removes and returns the pending error.
@@ -72,13 +89,15 @@ pub fn panicked(function: &str, payload: Box<dyn Any + Send>) {
     set_system_error(format!("internal error in DX-Py's {function}: {what}"));
 }
 
-/// Sets the error indicator from an interpreter exception (its class and `str()`).
+/// Sets the error indicator from an interpreter exception: the exception object itself,
+/// so that it keeps its identity and attributes when it comes back out of C.
 pub fn set_from_exception(vm: &rustpython_vm::VirtualMachine, exc: &rustpython_vm::builtins::PyBaseExceptionRef) {
     use rustpython_vm::AsObject;
     let class = exc.class().to_owned();
     let ty = crate::bridge::object::type_object(vm, &class);
     let message = exc.as_object().str(vm).map(|s| s.to_string()).unwrap_or_default();
-    set(ty.cast(), message);
+    let traceback = exc.__traceback__().map(Into::into);
+    restore(Some(Pending { exc_type: ty.cast(), message, value: Some(exc.clone().into()), traceback }));
 }
 
 /// Runs the body of a C-API function with this thread's interpreter. An interpreter
@@ -95,5 +114,38 @@ pub fn with_vm<T>(error: T, f: impl FnOnce(&rustpython_vm::VirtualMachine) -> ru
             );
             error
         }
+    }
+}
+
+/// An instance of exception class `class` for a raw error value, as CPython's
+/// `_PyErr_CreateException` and normalization make it: an instance of the class is kept as
+/// it is, NULL or None calls the class without arguments, a tuple is its arguments, any
+/// other value the single argument.
+pub fn instantiate(
+    vm: &rustpython_vm::VirtualMachine,
+    class: &rustpython_vm::builtins::PyTypeRef,
+    value: Option<PyObjectRef>,
+) -> rustpython_vm::PyResult<rustpython_vm::builtins::PyBaseExceptionRef> {
+    use rustpython_vm::AsObject;
+    use rustpython_vm::builtins::{PyBaseException, PyTuple};
+    let args = match value {
+        None => vec![],
+        Some(v) if vm.is_none(&v) => vec![],
+        Some(v) => match v.downcast::<PyBaseException>() {
+            Ok(exc) if exc.as_object().fast_isinstance(class) => return Ok(exc),
+            Ok(exc) => vec![exc.into()],
+            Err(v) => match v.downcast::<PyTuple>() {
+                Ok(t) => t.to_vec(),
+                Err(v) => vec![v],
+            },
+        },
+    };
+    vm.invoke_exception(class.clone(), args)
+}
+
+impl Pending {
+    /// The value as CPython holds it: the object, or the message as a str, or None for NULL.
+    pub fn value_object(&self, vm: &rustpython_vm::VirtualMachine) -> Option<PyObjectRef> {
+        self.value.clone().or_else(|| (!self.message.is_empty()).then(|| vm.ctx.new_str(self.message.clone()).into()))
     }
 }

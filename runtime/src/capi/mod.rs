@@ -2,10 +2,13 @@
 //! `api-spec/cpython/object.yaml` marks `implemented`). Each function carries `#[capi]`,
 //! which checks it against the spec; the generated export in `generated::exports` calls it.
 
+pub mod abstract_;
 pub mod floatobject;
+pub mod import;
 pub mod longobject;
 pub mod modsupport;
 pub mod object;
 pub mod pyerrors;
 pub mod tupleobject;
 pub mod unicodeobject;
+pub mod warnings;

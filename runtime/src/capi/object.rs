@@ -1,8 +1,19 @@
-//! `Include/object.h`: reference counting.
+//! `Include/object.h`: reference counting, attributes, conversions to str, truth,
+//! hashing and comparison.
+
+use core::ffi::{CStr, c_char, c_int};
 
 use dxpy_macros::capi;
+use rustpython_vm::builtins::PyStr;
+use rustpython_vm::types::PyComparisonOp;
+use rustpython_vm::{AsObject, PyObjectRef, PyResult, VirtualMachine};
 
+use crate::bridge::errors::with_vm;
 use crate::bridge::layout::*;
+use crate::bridge::object::{from_c, to_c};
+use crate::capi::abstract_::live;
+
+const NULL: *mut PyObject = core::ptr::null_mut();
 
 /// `Py_IncRef`: the function form of `Py_XINCREF`, for callers that cannot use macros.
 #[capi]
@@ -39,4 +50,234 @@ pub unsafe fn _Py_Dealloc(o: *mut PyObject) {
             dealloc(o);
         }
     }
+}
+
+/// An attribute name given as `PyObject *`: it must be a str.
+fn attr_name(vm: &VirtualMachine, name: PyObjectRef) -> PyResult<rustpython_vm::PyRef<PyStr>> {
+    name.downcast::<PyStr>()
+        .map_err(|name| vm.new_type_error(format!("attribute name must be string, not '{}'", name.class().name())))
+}
+
+/// An attribute name given as a C string.
+///
+/// # Safety
+/// `name` is NUL-terminated.
+unsafe fn c_name(vm: &VirtualMachine, name: *const c_char) -> PyResult<rustpython_vm::PyRef<PyStr>> {
+    if name.is_null() {
+        return Err(vm.new_system_error("null argument to internal routine".to_owned()));
+    }
+    // SAFETY: see the function's contract.
+    let text = unsafe { CStr::from_ptr(name) }
+        .to_str()
+        .map_err(|e| vm.new_unicode_decode_error(format!("'utf-8' codec can't decode attribute name: {e}")))?;
+    Ok(vm.ctx.new_str(text))
+}
+
+fn get_attr(vm: &VirtualMachine, o: PyObjectRef, name: &rustpython_vm::Py<PyStr>) -> PyResult<*mut PyObject> {
+    Ok(to_c(vm, &o.get_attr(name, vm)?))
+}
+
+/// Sets the attribute, or deletes it when `v` is NULL (as CPython does).
+///
+/// # Safety
+/// `v` is NULL or a live object.
+unsafe fn set_attr(
+    vm: &VirtualMachine,
+    o: PyObjectRef,
+    name: &rustpython_vm::Py<PyStr>,
+    v: *mut PyObject,
+) -> PyResult<c_int> {
+    if v.is_null() {
+        o.del_attr(name, vm)?;
+    } else {
+        // SAFETY: see the function's contract.
+        o.set_attr(name, unsafe { from_c(vm, v) }, vm)?;
+    }
+    Ok(0)
+}
+
+#[capi]
+pub unsafe fn PyObject_GetAttr(o: *mut PyObject, attr_name: *mut PyObject) -> *mut PyObject {
+    with_vm(NULL, |vm| {
+        // SAFETY: the caller passes live objects (C-API contract).
+        let (o, name) = unsafe { (live(vm, o)?, live(vm, attr_name)?) };
+        get_attr(vm, o, &*self::attr_name(vm, name)?)
+    })
+}
+
+#[capi]
+pub unsafe fn PyObject_GetAttrString(o: *mut PyObject, attr_name: *const c_char) -> *mut PyObject {
+    with_vm(NULL, |vm| {
+        // SAFETY: the caller passes a live object and a NUL-terminated name (C-API contract).
+        let (o, name) = unsafe { (live(vm, o)?, c_name(vm, attr_name)?) };
+        get_attr(vm, o, &name)
+    })
+}
+
+#[capi]
+pub unsafe fn PyObject_SetAttr(o: *mut PyObject, attr_name: *mut PyObject, v: *mut PyObject) -> c_int {
+    with_vm(-1, |vm| {
+        // SAFETY: the caller passes live objects, `v` possibly NULL (C-API contract).
+        unsafe {
+            let (o, name) = (live(vm, o)?, live(vm, attr_name)?);
+            set_attr(vm, o, &*self::attr_name(vm, name)?, v)
+        }
+    })
+}
+
+#[capi]
+pub unsafe fn PyObject_SetAttrString(o: *mut PyObject, attr_name: *const c_char, v: *mut PyObject) -> c_int {
+    with_vm(-1, |vm| {
+        // SAFETY: the caller passes a live object, a NUL-terminated name and a live value
+        // or NULL (C-API contract).
+        unsafe {
+            let (o, name) = (live(vm, o)?, c_name(vm, attr_name)?);
+            set_attr(vm, o, &name, v)
+        }
+    })
+}
+
+/// 1 if the attribute exists; 0 otherwise, including when looking it up fails (the
+/// error is discarded, as CPython 3.11 does).
+#[capi]
+pub unsafe fn PyObject_HasAttr(o: *mut PyObject, attr_name: *mut PyObject) -> c_int {
+    with_vm(0, |vm| {
+        // SAFETY: the caller passes live objects (C-API contract).
+        let found = unsafe { live(vm, o).and_then(|o| Ok((o, live(vm, attr_name)?))) }
+            .and_then(|(o, name)| Ok((o, self::attr_name(vm, name)?)))
+            .and_then(|(o, name)| o.get_attr(&name, vm))
+            .is_ok();
+        Ok(found.into())
+    })
+}
+
+#[capi]
+pub unsafe fn PyObject_HasAttrString(o: *mut PyObject, attr_name: *const c_char) -> c_int {
+    with_vm(0, |vm| {
+        // SAFETY: the caller passes a live object and a NUL-terminated name (C-API contract).
+        let found = unsafe { live(vm, o).and_then(|o| Ok((o, c_name(vm, attr_name)?))) }
+            .and_then(|(o, name)| o.get_attr(&name, vm))
+            .is_ok();
+        Ok(found.into())
+    })
+}
+
+/// `repr`, `str` or `ascii` of `o`; NULL gives `"<NULL>"`, as in CPython.
+///
+/// # Safety
+/// `o` is NULL or a live object.
+unsafe fn text_of(
+    o: *mut PyObject,
+    f: impl FnOnce(&VirtualMachine, &PyObjectRef) -> PyResult<rustpython_vm::PyRef<PyStr>>,
+) -> *mut PyObject {
+    with_vm(NULL, |vm| {
+        if o.is_null() {
+            return Ok(to_c(vm, &vm.ctx.new_str("<NULL>").into()));
+        }
+        // SAFETY: see the function's contract.
+        let o = unsafe { from_c(vm, o) };
+        Ok(to_c(vm, &f(vm, &o)?.into()))
+    })
+}
+
+#[capi]
+pub unsafe fn PyObject_Repr(o: *mut PyObject) -> *mut PyObject {
+    // SAFETY: the caller passes a live object or NULL (C-API contract).
+    unsafe { text_of(o, |vm, o| o.repr(vm)) }
+}
+
+#[capi]
+pub unsafe fn PyObject_Str(o: *mut PyObject) -> *mut PyObject {
+    // SAFETY: the caller passes a live object or NULL (C-API contract).
+    unsafe { text_of(o, |vm, o| o.str(vm)) }
+}
+
+#[capi]
+pub unsafe fn PyObject_ASCII(o: *mut PyObject) -> *mut PyObject {
+    // SAFETY: the caller passes a live object or NULL (C-API contract).
+    unsafe { text_of(o, |vm, o| o.ascii(vm)) }
+}
+
+#[capi]
+pub unsafe fn PyObject_IsTrue(o: *mut PyObject) -> c_int {
+    with_vm(-1, |vm| {
+        // SAFETY: the caller passes a live object (C-API contract).
+        let o = unsafe { live(vm, o) }?;
+        Ok(o.is_true(vm)?.into())
+    })
+}
+
+#[capi]
+pub unsafe fn PyObject_Not(o: *mut PyObject) -> c_int {
+    with_vm(-1, |vm| {
+        // SAFETY: the caller passes a live object (C-API contract).
+        let o = unsafe { live(vm, o) }?;
+        Ok(o.not(vm)?.into())
+    })
+}
+
+#[capi]
+pub unsafe fn PyObject_Hash(o: *mut PyObject) -> Py_hash_t {
+    with_vm(-1, |vm| {
+        // SAFETY: the caller passes a live object (C-API contract).
+        let o = unsafe { live(vm, o) }?;
+        Ok(o.hash(vm)? as Py_hash_t)
+    })
+}
+
+/// CPython's `Py_LT` … `Py_GE` (0–5).
+fn comparison(vm: &VirtualMachine, opid: c_int) -> PyResult<PyComparisonOp> {
+    Ok(match opid {
+        0 => PyComparisonOp::Lt,
+        1 => PyComparisonOp::Le,
+        2 => PyComparisonOp::Eq,
+        3 => PyComparisonOp::Ne,
+        4 => PyComparisonOp::Gt,
+        5 => PyComparisonOp::Ge,
+        _ => return Err(vm.new_system_error("bad argument to internal function".to_owned())),
+    })
+}
+
+#[capi]
+pub unsafe fn PyObject_RichCompare(o1: *mut PyObject, o2: *mut PyObject, opid: c_int) -> *mut PyObject {
+    with_vm(NULL, |vm| {
+        // SAFETY: the caller passes live objects (C-API contract).
+        let (a, b) = unsafe { (live(vm, o1)?, live(vm, o2)?) };
+        Ok(to_c(vm, &a.rich_compare(b, comparison(vm, opid)?, vm)?))
+    })
+}
+
+/// The comparison as 1/0, or -1 on error. Identical objects are equal (and not unequal)
+/// without calling `__eq__`, as in CPython.
+#[capi]
+pub unsafe fn PyObject_RichCompareBool(o1: *mut PyObject, o2: *mut PyObject, opid: c_int) -> c_int {
+    with_vm(-1, |vm| {
+        // SAFETY: the caller passes live objects (C-API contract).
+        let (a, b) = unsafe { (live(vm, o1)?, live(vm, o2)?) };
+        let op = comparison(vm, opid)?;
+        if a.is(&b) {
+            if op == PyComparisonOp::Eq {
+                return Ok(1);
+            }
+            if op == PyComparisonOp::Ne {
+                return Ok(0);
+            }
+        }
+        Ok(a.rich_compare_bool(&b, op, vm)?.into())
+    })
+}
+
+#[capi]
+pub unsafe fn PyCallable_Check(o: *mut PyObject) -> c_int {
+    if o.is_null() {
+        return 0;
+    }
+    // SAFETY: the caller passes a live object (C-API contract).
+    with_vm(0, |vm| Ok(unsafe { from_c(vm, o) }.is_callable().into()))
+}
+
+/// `x is y`: the bridge gives every object one C address, so identity is pointer equality.
+#[capi]
+pub unsafe fn Py_Is(x: *mut PyObject, y: *mut PyObject) -> c_int {
+    (x == y).into()
 }

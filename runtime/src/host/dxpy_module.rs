@@ -6,8 +6,8 @@ pub(crate) use _dxpy::module_def;
 
 #[rustpython_vm::pymodule]
 mod _dxpy {
-    use rustpython_vm::builtins::{PyBaseExceptionRef, PyStrRef, PyTypeRef};
-    use rustpython_vm::{AsObject, PyObjectRef, PyResult, TryFromObject, VirtualMachine};
+    use rustpython_vm::builtins::{PyBaseExceptionRef, PyStrRef};
+    use rustpython_vm::{AsObject, PyObjectRef, PyResult, VirtualMachine};
 
     use crate::bridge::errors;
     use crate::ext::abi;
@@ -35,17 +35,8 @@ mod _dxpy {
 
     fn to_exception(e: LoadError, name: PyStrRef, path: PyStrRef, vm: &VirtualMachine) -> PyBaseExceptionRef {
         match e {
-            LoadError::InitRaised(p) => {
-                let type_name = vm.ctx.new_str(p.type_name());
-                let cls = vm
-                    .builtins
-                    .get_attr(&type_name, vm)
-                    .ok()
-                    .and_then(|c| PyTypeRef::try_from_object(vm, c).ok())
-                    .filter(|c| c.fast_issubclass(vm.ctx.exceptions.base_exception_type))
-                    .unwrap_or_else(|| vm.ctx.exceptions.system_error.to_owned());
-                vm.new_exception_msg(cls, p.message.into())
-            }
+            // The exception the init function set, with its class and value as C gave them.
+            LoadError::InitRaised(p) => crate::bridge::call::exception(vm, &p),
             LoadError::InitFailedSilently { .. } => vm.new_system_error(e.to_string()),
             _ => {
                 let exc = vm.new_import_error(e.to_string(), name);

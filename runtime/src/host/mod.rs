@@ -53,8 +53,7 @@ const COMPAT_CHECK: &str = include_str!("compat_check.py");
 fn settings(argv: Vec<String>) -> rustpython_vm::Settings {
     let mut settings = rustpython_vm::Settings::default();
     settings.argv = argv;
-    let ignore_env = std::env::var_os("PYTHONIGNOREENVIRONMENT").is_some();
-    if !ignore_env && let Some(paths) = std::env::var_os("PYTHONPATH") {
+    if let Some(paths) = std::env::var_os("PYTHONPATH") {
         settings.path_list.extend(std::env::split_paths(&paths).map(|p| p.to_string_lossy().into_owned()));
     }
     settings.write_bytecode = false;

@@ -37,8 +37,8 @@ pub unsafe extern "C" fn PyIter_Check(o: *mut PyObject) -> c_int {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyIter_Next(o: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyIter_Next);
-    crate::missing::called(idx::PyIter_Next);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::abstract_::PyIter_Next(o) }
 }
 
 /// `PySendResult PyIter_Send(PyObject *iter, PyObject *arg, PyObject **presult)`
@@ -141,8 +141,8 @@ pub unsafe extern "C" fn PyNumber_Absolute(o: *mut PyObject) -> *mut PyObject {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyNumber_Add(o1: *mut PyObject, o2: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyNumber_Add);
-    crate::missing::called(idx::PyNumber_Add);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::abstract_::PyNumber_Add(o1, o2) }
 }
 
 /// `PyObject *PyNumber_And(PyObject *o1, PyObject *o2)`
@@ -181,16 +181,16 @@ pub unsafe extern "C" fn PyNumber_Divmod(o1: *mut PyObject, o2: *mut PyObject) -
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyNumber_Float(o: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyNumber_Float);
-    crate::missing::called(idx::PyNumber_Float);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::abstract_::PyNumber_Float(o) }
 }
 
 /// `PyObject *PyNumber_FloorDivide(PyObject *o1, PyObject *o2)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyNumber_FloorDivide(o1: *mut PyObject, o2: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyNumber_FloorDivide);
-    crate::missing::called(idx::PyNumber_FloorDivide);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::abstract_::PyNumber_FloorDivide(o1, o2) }
 }
 
 /// `PyObject *PyNumber_InPlaceAdd(PyObject *o1, PyObject *o2)`
@@ -301,8 +301,8 @@ pub unsafe extern "C" fn PyNumber_InPlaceXor(o1: *mut PyObject, o2: *mut PyObjec
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyNumber_Index(o: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyNumber_Index);
-    crate::missing::called(idx::PyNumber_Index);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::abstract_::PyNumber_Index(o) }
 }
 
 /// `PyObject *PyNumber_Invert(PyObject *o)`
@@ -317,8 +317,8 @@ pub unsafe extern "C" fn PyNumber_Invert(o: *mut PyObject) -> *mut PyObject {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyNumber_Long(o: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyNumber_Long);
-    crate::missing::called(idx::PyNumber_Long);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::abstract_::PyNumber_Long(o) }
 }
 
 /// `PyObject *PyNumber_Lshift(PyObject *o1, PyObject *o2)`
@@ -341,16 +341,16 @@ pub unsafe extern "C" fn PyNumber_MatrixMultiply(o1: *mut PyObject, o2: *mut PyO
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyNumber_Multiply(o1: *mut PyObject, o2: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyNumber_Multiply);
-    crate::missing::called(idx::PyNumber_Multiply);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::abstract_::PyNumber_Multiply(o1, o2) }
 }
 
 /// `PyObject *PyNumber_Negative(PyObject *o)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyNumber_Negative(o: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyNumber_Negative);
-    crate::missing::called(idx::PyNumber_Negative);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::abstract_::PyNumber_Negative(o) }
 }
 
 /// `PyObject *PyNumber_Or(PyObject *o1, PyObject *o2)`
@@ -381,8 +381,8 @@ pub unsafe extern "C" fn PyNumber_Power(o1: *mut PyObject, o2: *mut PyObject, o3
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyNumber_Remainder(o1: *mut PyObject, o2: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyNumber_Remainder);
-    crate::missing::called(idx::PyNumber_Remainder);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::abstract_::PyNumber_Remainder(o1, o2) }
 }
 
 /// `PyObject *PyNumber_Rshift(PyObject *o1, PyObject *o2)`
@@ -397,8 +397,8 @@ pub unsafe extern "C" fn PyNumber_Rshift(o1: *mut PyObject, o2: *mut PyObject) -
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyNumber_Subtract(o1: *mut PyObject, o2: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyNumber_Subtract);
-    crate::missing::called(idx::PyNumber_Subtract);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::abstract_::PyNumber_Subtract(o1, o2) }
 }
 
 /// `PyObject *PyNumber_ToBase(PyObject *n, int base)`
@@ -413,8 +413,8 @@ pub unsafe extern "C" fn PyNumber_ToBase(n: *mut PyObject, base: c_int) -> *mut 
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyNumber_TrueDivide(o1: *mut PyObject, o2: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyNumber_TrueDivide);
-    crate::missing::called(idx::PyNumber_TrueDivide);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::abstract_::PyNumber_TrueDivide(o1, o2) }
 }
 
 /// `PyObject *PyNumber_Xor(PyObject *o1, PyObject *o2)`
@@ -453,8 +453,8 @@ pub unsafe extern "C" fn PyObject_AsWriteBuffer(obj: *mut PyObject, buffer: *mut
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_Call(callable: *mut PyObject, args: *mut PyObject, kwargs: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyObject_Call);
-    crate::missing::called(idx::PyObject_Call);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::abstract_::PyObject_Call(callable, args, kwargs) }
 }
 
 /// `PyObject *PyObject_CallFunction(PyObject *callable, const char *format, ...)`
@@ -497,24 +497,24 @@ pub unsafe extern "C" fn PyObject_CallMethodObjArgs(obj: *mut PyObject, name: *m
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_CallNoArgs(func: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyObject_CallNoArgs);
-    crate::missing::called(idx::PyObject_CallNoArgs);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::abstract_::PyObject_CallNoArgs(func) }
 }
 
 /// `PyObject *PyObject_CallObject(PyObject *callable, PyObject *args)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_CallObject(callable: *mut PyObject, args: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyObject_CallObject);
-    crate::missing::called(idx::PyObject_CallObject);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::abstract_::PyObject_CallObject(callable, args) }
 }
 
 /// `PyObject *PyObject_CallOneArg(PyObject *func, PyObject *arg)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_CallOneArg(func: *mut PyObject, arg: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyObject_CallOneArg);
-    crate::missing::called(idx::PyObject_CallOneArg);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::abstract_::PyObject_CallOneArg(func, arg) }
 }
 
 /// `int PyObject_CheckReadBuffer(PyObject *obj)`
@@ -529,8 +529,8 @@ pub unsafe extern "C" fn PyObject_CheckReadBuffer(obj: *mut PyObject) -> c_int {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_DelItem(o: *mut PyObject, key: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyObject_DelItem);
-    crate::missing::called(idx::PyObject_DelItem);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::abstract_::PyObject_DelItem(o, key) }
 }
 
 /// `int PyObject_DelItemString(PyObject *o, const char *key)`
@@ -561,40 +561,40 @@ pub unsafe extern "C" fn PyObject_GetAIter(o: *mut PyObject) -> *mut PyObject {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_GetItem(o: *mut PyObject, key: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyObject_GetItem);
-    crate::missing::called(idx::PyObject_GetItem);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::abstract_::PyObject_GetItem(o, key) }
 }
 
 /// `PyObject *PyObject_GetIter(PyObject *o)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_GetIter(o: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyObject_GetIter);
-    crate::missing::called(idx::PyObject_GetIter);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::abstract_::PyObject_GetIter(o) }
 }
 
 /// `int PyObject_IsInstance(PyObject *object, PyObject *typeorclass)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_IsInstance(object: *mut PyObject, typeorclass: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyObject_IsInstance);
-    crate::missing::called(idx::PyObject_IsInstance);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::abstract_::PyObject_IsInstance(object, typeorclass) }
 }
 
 /// `int PyObject_IsSubclass(PyObject *object, PyObject *typeorclass)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_IsSubclass(object: *mut PyObject, typeorclass: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyObject_IsSubclass);
-    crate::missing::called(idx::PyObject_IsSubclass);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::abstract_::PyObject_IsSubclass(object, typeorclass) }
 }
 
 /// `Py_ssize_t PyObject_Length(PyObject *o)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_Length(o: *mut PyObject) -> Py_ssize_t {
     crate::registry::record_call(idx::PyObject_Length);
-    crate::missing::called(idx::PyObject_Length);
-    (-1i64) as Py_ssize_t
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::abstract_::PyObject_Length(o) }
 }
 
 /// `Py_ssize_t PyObject_LengthHint(PyObject *o, Py_ssize_t default)`
@@ -609,32 +609,32 @@ pub unsafe extern "C" fn PyObject_LengthHint(o: *mut PyObject, default: Py_ssize
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_SetItem(o: *mut PyObject, key: *mut PyObject, v: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyObject_SetItem);
-    crate::missing::called(idx::PyObject_SetItem);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::abstract_::PyObject_SetItem(o, key, v) }
 }
 
 /// `Py_ssize_t PyObject_Size(PyObject *o)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_Size(o: *mut PyObject) -> Py_ssize_t {
     crate::registry::record_call(idx::PyObject_Size);
-    crate::missing::called(idx::PyObject_Size);
-    (-1i64) as Py_ssize_t
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::abstract_::PyObject_Size(o) }
 }
 
 /// `PyObject *PyObject_Type(PyObject *o)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_Type(o: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyObject_Type);
-    crate::missing::called(idx::PyObject_Type);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::abstract_::PyObject_Type(o) }
 }
 
 /// `PyObject *PyObject_Vectorcall(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_Vectorcall(callable: *mut PyObject, args: *const *mut PyObject, nargsf: usize, kwnames: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyObject_Vectorcall);
-    crate::missing::called(idx::PyObject_Vectorcall);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::abstract_::PyObject_Vectorcall(callable, args, nargsf, kwnames) }
 }
 
 /// `PyObject *PyObject_VectorcallDict(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwargs)`
@@ -649,8 +649,8 @@ pub unsafe extern "C" fn PyObject_VectorcallDict(callable: *mut PyObject, args: 
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_VectorcallMethod(name: *mut PyObject, args: *const *mut PyObject, nargsf: usize, kwnames: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyObject_VectorcallMethod);
-    crate::missing::called(idx::PyObject_VectorcallMethod);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::abstract_::PyObject_VectorcallMethod(name, args, nargsf, kwnames) }
 }
 
 /// `int PySequence_Check(PyObject *o)`
@@ -673,8 +673,8 @@ pub unsafe extern "C" fn PySequence_Concat(o1: *mut PyObject, o2: *mut PyObject)
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PySequence_Contains(seq: *mut PyObject, ob: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PySequence_Contains);
-    crate::missing::called(idx::PySequence_Contains);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::abstract_::PySequence_Contains(seq, ob) }
 }
 
 /// `Py_ssize_t PySequence_Count(PyObject *o, PyObject *value)`
@@ -713,8 +713,8 @@ pub unsafe extern "C" fn PySequence_Fast(o: *mut PyObject, m: *const c_char) -> 
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PySequence_GetItem(o: *mut PyObject, i: Py_ssize_t) -> *mut PyObject {
     crate::registry::record_call(idx::PySequence_GetItem);
-    crate::missing::called(idx::PySequence_GetItem);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::abstract_::PySequence_GetItem(o, i) }
 }
 
 /// `PyObject *PySequence_GetSlice(PyObject *o, Py_ssize_t i1, Py_ssize_t i2)`
@@ -761,16 +761,16 @@ pub unsafe extern "C" fn PySequence_Index(o: *mut PyObject, value: *mut PyObject
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PySequence_Length(o: *mut PyObject) -> Py_ssize_t {
     crate::registry::record_call(idx::PySequence_Length);
-    crate::missing::called(idx::PySequence_Length);
-    (-1i64) as Py_ssize_t
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::abstract_::PySequence_Length(o) }
 }
 
 /// `PyObject *PySequence_List(PyObject *o)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PySequence_List(o: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PySequence_List);
-    crate::missing::called(idx::PySequence_List);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::abstract_::PySequence_List(o) }
 }
 
 /// `PyObject *PySequence_Repeat(PyObject *o, Py_ssize_t count)`
@@ -801,16 +801,16 @@ pub unsafe extern "C" fn PySequence_SetSlice(o: *mut PyObject, i1: Py_ssize_t, i
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PySequence_Size(o: *mut PyObject) -> Py_ssize_t {
     crate::registry::record_call(idx::PySequence_Size);
-    crate::missing::called(idx::PySequence_Size);
-    (-1i64) as Py_ssize_t
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::abstract_::PySequence_Size(o) }
 }
 
 /// `PyObject *PySequence_Tuple(PyObject *o)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PySequence_Tuple(o: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PySequence_Tuple);
-    crate::missing::called(idx::PySequence_Tuple);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::abstract_::PySequence_Tuple(o) }
 }
 
 /// `PyObject *PyVectorcall_Call(PyObject *callable, PyObject *tuple, PyObject *dict)`

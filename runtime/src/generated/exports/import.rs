@@ -117,8 +117,8 @@ pub unsafe extern "C" fn PyImport_GetModuleDict() -> *mut PyObject {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyImport_Import(name: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyImport_Import);
-    crate::missing::called(idx::PyImport_Import);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::import::PyImport_Import(name) }
 }
 
 /// `int PyImport_ImportFrozenModule(const char *name)`
@@ -141,8 +141,8 @@ pub unsafe extern "C" fn PyImport_ImportFrozenModuleObject(name: *mut PyObject) 
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyImport_ImportModule(name: *const c_char) -> *mut PyObject {
     crate::registry::record_call(idx::PyImport_ImportModule);
-    crate::missing::called(idx::PyImport_ImportModule);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::import::PyImport_ImportModule(name) }
 }
 
 /// `PyObject *PyImport_ImportModuleLevel(const char *name, PyObject *globals, PyObject *locals, PyObject *fromlist, int level)`

@@ -13,16 +13,16 @@ use crate::generated::registry::idx;
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyCallable_Check(o: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyCallable_Check);
-    crate::missing::called(idx::PyCallable_Check);
-    0
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyCallable_Check(o) }
 }
 
 /// `PyObject *PyObject_ASCII(PyObject *o)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_ASCII(o: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyObject_ASCII);
-    crate::missing::called(idx::PyObject_ASCII);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyObject_ASCII(o) }
 }
 
 /// `PyObject *PyObject_Bytes(PyObject *o)`
@@ -91,40 +91,40 @@ pub unsafe extern "C" fn PyObject_GenericSetDict(o: *mut PyObject, value: *mut P
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_GetAttr(o: *mut PyObject, attr_name: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyObject_GetAttr);
-    crate::missing::called(idx::PyObject_GetAttr);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyObject_GetAttr(o, attr_name) }
 }
 
 /// `PyObject *PyObject_GetAttrString(PyObject *o, const char *attr_name)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_GetAttrString(o: *mut PyObject, attr_name: *const c_char) -> *mut PyObject {
     crate::registry::record_call(idx::PyObject_GetAttrString);
-    crate::missing::called(idx::PyObject_GetAttrString);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyObject_GetAttrString(o, attr_name) }
 }
 
 /// `int PyObject_HasAttr(PyObject *o, PyObject *attr_name)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_HasAttr(o: *mut PyObject, attr_name: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyObject_HasAttr);
-    crate::missing::called(idx::PyObject_HasAttr);
-    0
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyObject_HasAttr(o, attr_name) }
 }
 
 /// `int PyObject_HasAttrString(PyObject *o, const char *attr_name)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_HasAttrString(o: *mut PyObject, attr_name: *const c_char) -> c_int {
     crate::registry::record_call(idx::PyObject_HasAttrString);
-    crate::missing::called(idx::PyObject_HasAttrString);
-    0
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyObject_HasAttrString(o, attr_name) }
 }
 
 /// `Py_hash_t PyObject_Hash(PyObject *o)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_Hash(o: *mut PyObject) -> Py_hash_t {
     crate::registry::record_call(idx::PyObject_Hash);
-    crate::missing::called(idx::PyObject_Hash);
-    (-1i64) as Py_hash_t
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyObject_Hash(o) }
 }
 
 /// `Py_hash_t PyObject_HashNotImplemented(PyObject *o)`
@@ -139,16 +139,16 @@ pub unsafe extern "C" fn PyObject_HashNotImplemented(o: *mut PyObject) -> Py_has
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_IsTrue(o: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyObject_IsTrue);
-    crate::missing::called(idx::PyObject_IsTrue);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyObject_IsTrue(o) }
 }
 
 /// `int PyObject_Not(PyObject *o)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_Not(o: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyObject_Not);
-    crate::missing::called(idx::PyObject_Not);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyObject_Not(o) }
 }
 
 /// `int PyObject_Print(PyObject *o, FILE *fp, int flags)`
@@ -163,24 +163,24 @@ pub unsafe extern "C" fn PyObject_Print(o: *mut PyObject, fp: *mut c_void, flags
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_Repr(o: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyObject_Repr);
-    crate::missing::called(idx::PyObject_Repr);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyObject_Repr(o) }
 }
 
 /// `PyObject *PyObject_RichCompare(PyObject *o1, PyObject *o2, int opid)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_RichCompare(o1: *mut PyObject, o2: *mut PyObject, opid: c_int) -> *mut PyObject {
     crate::registry::record_call(idx::PyObject_RichCompare);
-    crate::missing::called(idx::PyObject_RichCompare);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyObject_RichCompare(o1, o2, opid) }
 }
 
 /// `int PyObject_RichCompareBool(PyObject *o1, PyObject *o2, int opid)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_RichCompareBool(o1: *mut PyObject, o2: *mut PyObject, opid: c_int) -> c_int {
     crate::registry::record_call(idx::PyObject_RichCompareBool);
-    crate::missing::called(idx::PyObject_RichCompareBool);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyObject_RichCompareBool(o1, o2, opid) }
 }
 
 /// `PyObject *PyObject_SelfIter(PyObject *arg0)`
@@ -195,24 +195,24 @@ pub unsafe extern "C" fn PyObject_SelfIter(arg0: *mut PyObject) -> *mut PyObject
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_SetAttr(o: *mut PyObject, attr_name: *mut PyObject, v: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyObject_SetAttr);
-    crate::missing::called(idx::PyObject_SetAttr);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyObject_SetAttr(o, attr_name, v) }
 }
 
 /// `int PyObject_SetAttrString(PyObject *o, const char *attr_name, PyObject *v)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_SetAttrString(o: *mut PyObject, attr_name: *const c_char, v: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyObject_SetAttrString);
-    crate::missing::called(idx::PyObject_SetAttrString);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyObject_SetAttrString(o, attr_name, v) }
 }
 
 /// `PyObject *PyObject_Str(PyObject *o)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_Str(o: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyObject_Str);
-    crate::missing::called(idx::PyObject_Str);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyObject_Str(o) }
 }
 
 /// `unsigned int PyType_ClearCache(void)`
@@ -362,8 +362,8 @@ pub unsafe extern "C" fn Py_IncRef(arg0: *mut PyObject) {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn Py_Is(x: *mut PyObject, y: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::Py_Is);
-    crate::missing::called(idx::Py_Is);
-    0
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::Py_Is(x, y) }
 }
 
 /// `int Py_IsNone(PyObject *x)`

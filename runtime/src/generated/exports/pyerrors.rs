@@ -13,15 +13,16 @@ use crate::generated::registry::idx;
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyErr_BadArgument() -> c_int {
     crate::registry::record_call(idx::PyErr_BadArgument);
-    crate::missing::called(idx::PyErr_BadArgument);
-    0
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pyerrors::PyErr_BadArgument() }
 }
 
 /// `void PyErr_BadInternalCall(void)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyErr_BadInternalCall() {
     crate::registry::record_call(idx::PyErr_BadInternalCall);
-    crate::missing::called(idx::PyErr_BadInternalCall);
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pyerrors::PyErr_BadInternalCall() }
 }
 
 /// `int PyErr_CheckSignals(void)`
@@ -44,15 +45,16 @@ pub unsafe extern "C" fn PyErr_Clear() {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyErr_ExceptionMatches(exc: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyErr_ExceptionMatches);
-    crate::missing::called(idx::PyErr_ExceptionMatches);
-    0
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pyerrors::PyErr_ExceptionMatches(exc) }
 }
 
 /// `void PyErr_Fetch(PyObject **ptype, PyObject **pvalue, PyObject **ptraceback)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyErr_Fetch(ptype: *mut *mut PyObject, pvalue: *mut *mut PyObject, ptraceback: *mut *mut PyObject) {
     crate::registry::record_call(idx::PyErr_Fetch);
-    crate::missing::called(idx::PyErr_Fetch);
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pyerrors::PyErr_Fetch(ptype, pvalue, ptraceback) }
 }
 
 /// `PyObject *PyErr_Format(PyObject *exception, const char *format, ...)`
@@ -91,39 +93,40 @@ pub unsafe extern "C" fn PyErr_GetHandledException() -> *mut PyObject {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyErr_GivenExceptionMatches(given: *mut PyObject, exc: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyErr_GivenExceptionMatches);
-    crate::missing::called(idx::PyErr_GivenExceptionMatches);
-    0
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pyerrors::PyErr_GivenExceptionMatches(given, exc) }
 }
 
 /// `PyObject *PyErr_NewException(const char *name, PyObject *base, PyObject *dict)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyErr_NewException(name: *const c_char, base: *mut PyObject, dict: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyErr_NewException);
-    crate::missing::called(idx::PyErr_NewException);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pyerrors::PyErr_NewException(name, base, dict) }
 }
 
 /// `PyObject *PyErr_NewExceptionWithDoc(const char *name, const char *doc, PyObject *base, PyObject *dict)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyErr_NewExceptionWithDoc(name: *const c_char, doc: *const c_char, base: *mut PyObject, dict: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyErr_NewExceptionWithDoc);
-    crate::missing::called(idx::PyErr_NewExceptionWithDoc);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pyerrors::PyErr_NewExceptionWithDoc(name, doc, base, dict) }
 }
 
 /// `PyObject *PyErr_NoMemory(void)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyErr_NoMemory() -> *mut PyObject {
     crate::registry::record_call(idx::PyErr_NoMemory);
-    crate::missing::called(idx::PyErr_NoMemory);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pyerrors::PyErr_NoMemory() }
 }
 
 /// `void PyErr_NormalizeException(PyObject **exc, PyObject **val, PyObject **tb)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyErr_NormalizeException(exc: *mut *mut PyObject, val: *mut *mut PyObject, tb: *mut *mut PyObject) {
     crate::registry::record_call(idx::PyErr_NormalizeException);
-    crate::missing::called(idx::PyErr_NormalizeException);
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pyerrors::PyErr_NormalizeException(exc, val, tb) }
 }
 
 /// `PyObject *PyErr_Occurred(void)`
@@ -161,7 +164,8 @@ pub unsafe extern "C" fn PyErr_RangedSyntaxLocationObject(filename: *mut PyObjec
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyErr_Restore(type_: *mut PyObject, value: *mut PyObject, traceback: *mut PyObject) {
     crate::registry::record_call(idx::PyErr_Restore);
-    crate::missing::called(idx::PyErr_Restore);
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pyerrors::PyErr_Restore(type_, value, traceback) }
 }
 
 /// `void PyErr_SetExcInfo(PyObject *type, PyObject *value, PyObject *traceback)`
@@ -175,16 +179,16 @@ pub unsafe extern "C" fn PyErr_SetExcInfo(type_: *mut PyObject, value: *mut PyOb
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyErr_SetFromErrno(type_: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyErr_SetFromErrno);
-    crate::missing::called(idx::PyErr_SetFromErrno);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pyerrors::PyErr_SetFromErrno(type_) }
 }
 
 /// `PyObject *PyErr_SetFromErrnoWithFilename(PyObject *exc, const char *filename)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyErr_SetFromErrnoWithFilename(exc: *mut PyObject, filename: *const c_char) -> *mut PyObject {
     crate::registry::record_call(idx::PyErr_SetFromErrnoWithFilename);
-    crate::missing::called(idx::PyErr_SetFromErrnoWithFilename);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pyerrors::PyErr_SetFromErrnoWithFilename(exc, filename) }
 }
 
 /// `PyObject *PyErr_SetFromErrnoWithFilenameObject(PyObject *type, PyObject *filenameObject)`
@@ -245,14 +249,16 @@ pub unsafe extern "C" fn PyErr_SetInterruptEx(signum: c_int) -> c_int {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyErr_SetNone(type_: *mut PyObject) {
     crate::registry::record_call(idx::PyErr_SetNone);
-    crate::missing::called(idx::PyErr_SetNone);
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pyerrors::PyErr_SetNone(type_) }
 }
 
 /// `void PyErr_SetObject(PyObject *type, PyObject *value)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyErr_SetObject(type_: *mut PyObject, value: *mut PyObject) {
     crate::registry::record_call(idx::PyErr_SetObject);
-    crate::missing::called(idx::PyErr_SetObject);
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pyerrors::PyErr_SetObject(type_, value) }
 }
 
 /// `void PyErr_SetString(PyObject *exception, const char *string)`
@@ -288,7 +294,8 @@ pub unsafe extern "C" fn PyErr_SyntaxLocationObject(filename: *mut PyObject, lin
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyErr_WriteUnraisable(obj: *mut PyObject) {
     crate::registry::record_call(idx::PyErr_WriteUnraisable);
-    crate::missing::called(idx::PyErr_WriteUnraisable);
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pyerrors::PyErr_WriteUnraisable(obj) }
 }
 
 /// `const char *PyExceptionClass_Name(PyObject *arg0)`
@@ -303,46 +310,48 @@ pub unsafe extern "C" fn PyExceptionClass_Name(arg0: *mut PyObject) -> *const c_
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyException_GetCause(ex: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyException_GetCause);
-    crate::missing::called(idx::PyException_GetCause);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pyerrors::PyException_GetCause(ex) }
 }
 
 /// `PyObject *PyException_GetContext(PyObject *ex)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyException_GetContext(ex: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyException_GetContext);
-    crate::missing::called(idx::PyException_GetContext);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pyerrors::PyException_GetContext(ex) }
 }
 
 /// `PyObject *PyException_GetTraceback(PyObject *ex)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyException_GetTraceback(ex: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyException_GetTraceback);
-    crate::missing::called(idx::PyException_GetTraceback);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pyerrors::PyException_GetTraceback(ex) }
 }
 
 /// `void PyException_SetCause(PyObject *ex, PyObject *cause)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyException_SetCause(ex: *mut PyObject, cause: *mut PyObject) {
     crate::registry::record_call(idx::PyException_SetCause);
-    crate::missing::called(idx::PyException_SetCause);
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pyerrors::PyException_SetCause(ex, cause) }
 }
 
 /// `void PyException_SetContext(PyObject *ex, PyObject *ctx)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyException_SetContext(ex: *mut PyObject, ctx: *mut PyObject) {
     crate::registry::record_call(idx::PyException_SetContext);
-    crate::missing::called(idx::PyException_SetContext);
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pyerrors::PyException_SetContext(ex, ctx) }
 }
 
 /// `int PyException_SetTraceback(PyObject *ex, PyObject *tb)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyException_SetTraceback(ex: *mut PyObject, tb: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyException_SetTraceback);
-    crate::missing::called(idx::PyException_SetTraceback);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pyerrors::PyException_SetTraceback(ex, tb) }
 }
 
 /// `int PyOS_snprintf(char *str, size_t size, const char *format, ...)`
@@ -565,7 +574,8 @@ pub unsafe extern "C" fn Py_FatalError(message: *const c_char) {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _PyErr_BadInternalCall(filename: *const c_char, lineno: c_int) {
     crate::registry::record_call(idx::_PyErr_BadInternalCall);
-    crate::missing::called(idx::_PyErr_BadInternalCall);
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pyerrors::_PyErr_BadInternalCall(filename, lineno) }
 }
 
 /// `void _PyErr_ChainExceptions(PyObject *arg0, PyObject *arg1, PyObject *arg2)`

@@ -22,8 +22,8 @@ pub unsafe extern "C" fn PyErr_ResourceWarning(source: *mut PyObject, stack_leve
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyErr_WarnEx(category: *mut PyObject, message: *const c_char, stack_level: Py_ssize_t) -> c_int {
     crate::registry::record_call(idx::PyErr_WarnEx);
-    crate::missing::called(idx::PyErr_WarnEx);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::warnings::PyErr_WarnEx(category, message, stack_level) }
 }
 
 /// `int PyErr_WarnExplicit(PyObject *category, const char *message, const char *filename, int lineno, const char *module, PyObject *registry)`
