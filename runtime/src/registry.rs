@@ -80,7 +80,9 @@ mod tests {
         ("PyDict_New", false, |_| assert!(unsafe { dictobject::PyDict_New() }.is_null())),
         ("PySet_Size", false, |o| assert_eq!(unsafe { setobject::PySet_Size(o) }, -1)),
         ("PyComplex_RealAsDouble", false, |o| assert_eq!(unsafe { complexobject::PyComplex_RealAsDouble(o) }, -1.0)),
-        ("PyLong_AsUnsignedLong", false, |o| assert_eq!(unsafe { longobject::PyLong_AsUnsignedLong(o) }, u64::MAX)),
+        ("PyLong_AsUnsignedLongMask", false, |o| {
+            assert_eq!(unsafe { longobject::PyLong_AsUnsignedLongMask(o) }, u64::MAX)
+        }),
     ];
 
     proptest! {

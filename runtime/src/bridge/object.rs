@@ -158,7 +158,9 @@ pub unsafe fn from_c(vm: &VirtualMachine, p: *mut PyObject) -> PyObjectRef {
         // Created by C (`PyTuple_New`), crossing into Python for the first time.
         let obj = build_from_c(vm, p);
         (*pre).object = obj.clone().into_raw().as_ptr();
-        tables().by_object.insert(addr(&obj), p as usize);
+        // A value the interpreter shares (a cached singleton) may already have a proxy;
+        // that one stays its C identity.
+        tables().by_object.entry(addr(&obj)).or_insert(p as usize);
         obj
     }
 }
@@ -202,7 +204,12 @@ pub unsafe extern "C" fn proxy_dealloc(p: *mut PyObject) {
         let pre = pre_header(p);
         let object = NonNull::new((*pre).object).map(|o| PyObjectRef::from_raw(o));
         if let Some(obj) = &object {
-            tables().by_object.remove(&addr(obj));
+            // Only if it is this proxy: a C-created object whose value turned out to be a
+            // shared singleton already had another proxy (see `from_c`).
+            let mut t = tables();
+            if t.by_object.get(&addr(obj)) == Some(&(p as usize)) {
+                t.by_object.remove(&addr(obj));
+            }
         }
         if is_tuple_layout(p) {
             let t = p.cast::<PyTupleObject>();
@@ -268,14 +275,9 @@ fn materialise(vm: &VirtualMachine, obj: &PyObjectRef) -> *mut PyObject {
     }
     if let Some(b) = obj.downcast_ref::<PyBytes>() {
         let data = b.as_bytes();
-        let p = allocate(32 + data.len() + 1, ty, Some(obj.clone()));
-        // SAFETY: `PyBytesObject`: var header, `ob_shash` (-1: not computed), then the
-        // bytes and a NUL, within the allocation.
-        unsafe {
-            (*p.cast::<PyVarObject>()).ob_size = data.len() as isize;
-            p.cast::<u8>().add(24).cast::<isize>().write(-1);
-            core::ptr::copy_nonoverlapping(data.as_ptr(), p.cast::<u8>().add(32), data.len());
-        }
+        let p = new_bytes(data.len(), ty, Some(obj.clone()));
+        // SAFETY: `PyBytesObject`: the bytes follow the 32-byte header, within the allocation.
+        unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), p.cast::<u8>().add(32), data.len()) };
         return p;
     }
     if let Some(tuple) = obj.downcast_ref::<PyTuple>() {
@@ -404,17 +406,10 @@ fn unicode(s: &PyStr, ty: *mut PyTypeObject, obj: PyObjectRef) -> *mut PyObject 
     } else {
         4
     };
-    let header = if ascii { 48 } else { 72 };
-    let p = allocate(header + (points.len() + 1) * kind, ty, Some(obj));
-    // SAFETY: `header` bytes of unicode object, then `len + 1` characters of `kind` bytes.
+    let p = compact_unicode(points.len(), kind, ascii, ty, Some(obj));
+    // SAFETY: `compact_unicode` left room for `len + 1` characters of `kind` bytes.
     unsafe {
-        let base = p.cast::<u8>();
-        base.add(16).cast::<isize>().write(points.len() as isize);
-        base.add(24).cast::<isize>().write(-1);
-        // state: kind (bits 2-4), compact (5), ascii (6), ready (7); not interned.
-        let state = ((kind as u32) << 2) | 1 << 5 | (ascii as u32) << 6 | 1 << 7;
-        base.add(32).cast::<u32>().write(state);
-        let data = base.add(header);
+        let data = unicode_data(p);
         for (i, &c) in points.iter().enumerate() {
             match kind {
                 1 => data.add(i).write(c as u8),
@@ -424,6 +419,92 @@ fn unicode(s: &PyStr, ty: *mut PyTypeObject, obj: PyObjectRef) -> *mut PyObject 
         }
     }
     p
+}
+
+/// A compact str proxy of `len` characters of `kind` bytes (NUL-terminated, zero-filled)
+/// with its header written; `object` is None for `PyUnicode_New`, which C fills in.
+fn compact_unicode(
+    len: usize,
+    kind: usize,
+    ascii: bool,
+    ty: *mut PyTypeObject,
+    object: Option<PyObjectRef>,
+) -> *mut PyObject {
+    let header = if ascii { 48 } else { 72 };
+    let p = allocate(header + (len + 1) * kind, ty, object);
+    // SAFETY: `header` bytes of unicode object were just allocated.
+    unsafe {
+        let base = p.cast::<u8>();
+        base.add(16).cast::<isize>().write(len as isize);
+        base.add(24).cast::<isize>().write(-1);
+        // state: kind (bits 2-4), compact (5), ascii (6), ready (7); not interned.
+        let state = ((kind as u32) << 2) | 1 << 5 | (ascii as u32) << 6 | 1 << 7;
+        base.add(32).cast::<u32>().write(state);
+    }
+    p
+}
+
+/// `PyUnicode_New`: an empty-filled compact str for C to write into, with no interpreter
+/// object until it crosses (`build_from_c`). `maxchar` picks the kind as CPython does.
+pub fn new_unicode(len: usize, maxchar: u32) -> *mut PyObject {
+    let kind = if maxchar < 0x100 {
+        1
+    } else if maxchar < 0x10000 {
+        2
+    } else {
+        4
+    };
+    compact_unicode(len, kind, maxchar < 0x80, type_ptr("PyUnicode_Type"), None)
+}
+
+/// The character data of a compact str proxy, its kind (1, 2 or 4) and its length.
+///
+/// # Safety
+/// `p` is a live str proxy (made by `compact_unicode`).
+pub unsafe fn unicode_parts(p: *mut PyObject) -> (*mut u8, usize, usize) {
+    // SAFETY: see the function's contract and the layout notes in `unicode`.
+    unsafe {
+        let base = p.cast::<u8>();
+        let kind = (base.add(32).cast::<u32>().read() >> 2 & 7) as usize;
+        (unicode_data(p), kind, base.add(16).cast::<isize>().read() as usize)
+    }
+}
+
+/// # Safety
+/// `p` is a live str proxy (made by `compact_unicode`).
+unsafe fn unicode_data(p: *mut PyObject) -> *mut u8 {
+    // SAFETY: the ascii bit says which header precedes the data.
+    unsafe {
+        let base = p.cast::<u8>();
+        let ascii = base.add(32).cast::<u32>().read() & (1 << 6) != 0;
+        base.add(if ascii { 48 } else { 72 })
+    }
+}
+
+/// A `PyBytesObject` of `len` bytes (zero-filled, plus the trailing NUL) linked to `object`,
+/// or to nothing yet for bytes C creates and fills (`PyBytes_FromStringAndSize(NULL, n)`).
+pub fn new_bytes(len: usize, ty: *mut PyTypeObject, object: Option<PyObjectRef>) -> *mut PyObject {
+    let ty = if ty.is_null() { type_ptr("PyBytes_Type") } else { ty };
+    let p = allocate(32 + len + 1, ty, object);
+    // SAFETY: var header and `ob_shash` (-1: not computed) are within the allocation.
+    unsafe {
+        (*p.cast::<PyVarObject>()).ob_size = len as isize;
+        p.cast::<u8>().add(24).cast::<isize>().write(-1);
+    }
+    p
+}
+
+/// Whether C may still write into `p` as CPython allows for a fresh object: it was created
+/// by C and has not crossed into Python (so nothing else can have seen its contents).
+///
+/// # Safety
+/// `p` is a live object.
+pub unsafe fn is_fresh(p: *mut PyObject) -> bool {
+    if tables().statics.contains_key(&(p as usize)) {
+        return false;
+    }
+    // SAFETY: not static, so `p` has a pre-header.
+    unsafe { (*pre_header(p)).object.is_null() }
 }
 
 /// The UTF-8 of the str proxy `p` (whose text is `text`), cached in the object: ASCII
@@ -454,8 +535,10 @@ pub unsafe fn utf8_of(p: *mut PyObject, text: &str) -> *const core::ffi::c_char 
     }
 }
 
-/// Builds the interpreter object for an object C created (so far: tuples from
-/// `PyTuple_New` filled by `PyTuple_SET_ITEM`).
+/// Builds the interpreter object for an object C created and filled in place: tuples
+/// from `PyTuple_New` (`PyTuple_SET_ITEM`), str from `PyUnicode_New` (`PyUnicode_WRITE`),
+/// bytes from `PyBytes_FromStringAndSize(NULL, n)` (`PyBytes_AS_STRING`). The layout is
+/// read once, here; from then on the interpreter object is the value.
 ///
 /// # Safety
 /// `p` is a live proxy without an interpreter object.
@@ -471,6 +554,29 @@ unsafe fn build_from_c(vm: &VirtualMachine, p: *mut PyObject) -> PyObjectRef {
                 })
                 .collect();
             return vm.ctx.new_tuple(items).into();
+        }
+        let flags = (*(*p).ob_type).tp_flags;
+        if flags & Py_TPFLAGS_UNICODE_SUBCLASS != 0 {
+            let (data, kind, len) = unicode_parts(p);
+            use rustpython_vm::common::wtf8::{CodePoint, Wtf8Buf};
+            let mut text = Wtf8Buf::with_capacity(len);
+            for i in 0..len {
+                let c = match kind {
+                    1 => data.add(i).read() as u32,
+                    2 => data.cast::<u16>().add(i).read() as u32,
+                    _ => data.cast::<u32>().add(i).read(),
+                };
+                // C wrote only valid code points (CPython asserts the same); anything
+                // larger becomes U+FFFD rather than undefined behaviour.
+                let c = CodePoint::from_u32(c).unwrap_or(CodePoint::from_char('\u{fffd}'));
+                text.push(c);
+            }
+            return vm.ctx.new_str(text).into();
+        }
+        if flags & Py_TPFLAGS_BYTES_SUBCLASS != 0 {
+            let len = (*p.cast::<PyVarObject>()).ob_size as usize;
+            let data = core::slice::from_raw_parts(p.cast::<u8>().add(32), len);
+            return vm.ctx.new_bytes(data.to_vec()).into();
         }
     }
     vm.ctx.none()

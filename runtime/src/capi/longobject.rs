@@ -1,9 +1,9 @@
 //! `Include/longobject.h`: int conversions.
 
-use core::ffi::{c_long, c_longlong, c_ulong};
+use core::ffi::{c_double, c_long, c_longlong, c_ulong, c_ulonglong};
 
 use dxpy_macros::capi;
-use rustpython_vm::builtins::PyIntRef;
+use rustpython_vm::builtins::{PyInt, PyIntRef};
 use rustpython_vm::{PyObjectRef, PyResult, VirtualMachine};
 
 use crate::bridge::errors::with_vm;
@@ -64,4 +64,79 @@ pub unsafe fn PyLong_AsLongLong(obj: *mut PyObject) -> c_longlong {
 pub unsafe fn PyLong_AsSsize_t(pylong: *mut PyObject) -> Py_ssize_t {
     // SAFETY: the caller passes a live object (C-API contract).
     with_vm(-1, |vm| unsafe { as_int(vm, pylong, "Python int too large to convert to C ssize_t") })
+}
+
+#[capi]
+pub unsafe fn PyLong_FromSize_t(v: usize) -> *mut PyObject {
+    with_vm(core::ptr::null_mut(), |vm| Ok(to_c(vm, &vm.ctx.new_int(v).into())))
+}
+
+#[capi]
+pub unsafe fn PyLong_FromUnsignedLongLong(v: c_ulonglong) -> *mut PyObject {
+    with_vm(core::ptr::null_mut(), |vm| Ok(to_c(vm, &vm.ctx.new_int(v).into())))
+}
+
+/// The value of an exact-or-subclass int (no `__index__`, as CPython's unsigned and
+/// double conversions do), or CPython's TypeError.
+///
+/// # Safety
+/// `o` is NULL or a live object.
+unsafe fn int_only(vm: &VirtualMachine, o: *mut PyObject) -> PyResult<malachite_bigint::BigInt> {
+    if o.is_null() {
+        return Err(vm.new_system_error("bad argument to internal function".to_owned()));
+    }
+    // SAFETY: see the function's contract.
+    let obj: PyObjectRef = unsafe { from_c(vm, o) };
+    match obj.downcast_ref::<PyInt>() {
+        Some(i) => Ok(i.as_bigint().clone()),
+        None => Err(vm.new_type_error("an integer is required".to_owned())),
+    }
+}
+
+/// # Safety
+/// `o` is NULL or a live object.
+unsafe fn as_unsigned<T>(vm: &VirtualMachine, o: *mut PyObject, negative: &str, overflow: &str) -> PyResult<T>
+where
+    for<'a> T: TryFrom<&'a malachite_bigint::BigInt>,
+{
+    // SAFETY: forwards the function's contract.
+    let v = unsafe { int_only(vm, o)? };
+    if v.sign() == malachite_bigint::Sign::Minus {
+        return Err(vm.new_overflow_error(negative.to_owned()));
+    }
+    T::try_from(&v).map_err(|_| vm.new_overflow_error(overflow.to_owned()))
+}
+
+#[capi]
+pub unsafe fn PyLong_AsUnsignedLong(pylong: *mut PyObject) -> c_ulong {
+    with_vm(c_ulong::MAX, |vm| {
+        // SAFETY: the caller passes a live object (C-API contract).
+        unsafe {
+            as_unsigned(
+                vm,
+                pylong,
+                "can't convert negative value to unsigned int",
+                "Python int too large to convert to C unsigned long",
+            )
+        }
+    })
+}
+
+#[capi]
+pub unsafe fn PyLong_AsUnsignedLongLong(pylong: *mut PyObject) -> c_ulonglong {
+    with_vm(c_ulonglong::MAX, |vm| {
+        // SAFETY: the caller passes a live object (C-API contract).
+        unsafe { as_unsigned(vm, pylong, "can't convert negative int to unsigned", "int too big to convert") }
+    })
+}
+
+#[capi]
+pub unsafe fn PyLong_AsDouble(pylong: *mut PyObject) -> c_double {
+    with_vm(-1.0, |vm| {
+        // SAFETY: the caller passes a live object (C-API contract).
+        let v = unsafe { int_only(vm, pylong)? };
+        // int.__float__ raises CPython's "int too large to convert to float".
+        let int: PyObjectRef = vm.ctx.new_int(v).into();
+        Ok(int.try_float(vm)?.to_f64())
+    })
 }

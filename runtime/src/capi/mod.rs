@@ -3,6 +3,8 @@
 //! which checks it against the spec; the generated export in `generated::exports` calls it.
 
 pub mod abstract_;
+pub mod boolobject;
+pub mod bytesobject;
 pub mod floatobject;
 pub mod import;
 pub mod longobject;

@@ -24,6 +24,22 @@ pub unsafe fn Py_IncRef(o: *mut PyObject) {
     }
 }
 
+/// `Py_NewRef`: a new reference to `obj` (function form of the 3.10+ inline).
+#[capi]
+pub unsafe fn Py_NewRef(obj: *mut PyObject) -> *mut PyObject {
+    // SAFETY: forwards the caller's contract (a live object).
+    unsafe { Py_IncRef(obj) };
+    obj
+}
+
+/// `Py_XNewRef`: as `Py_NewRef`, NULL-tolerant.
+#[capi]
+pub unsafe fn Py_XNewRef(obj: *mut PyObject) -> *mut PyObject {
+    // SAFETY: `Py_IncRef` ignores NULL; otherwise a live object.
+    unsafe { Py_IncRef(obj) };
+    obj
+}
+
 /// `Py_DecRef`: the function form of `Py_XDECREF`.
 #[capi]
 pub unsafe fn Py_DecRef(o: *mut PyObject) {

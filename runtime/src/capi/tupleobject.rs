@@ -7,7 +7,7 @@ use dxpy_macros::capi;
 use crate::bridge::errors::with_vm;
 use crate::bridge::layout::*;
 use crate::bridge::object::{PyTupleObject, new_tuple};
-use crate::capi::object::Py_DecRef;
+use crate::capi::object::{Py_DecRef, Py_IncRef};
 
 /// # Safety
 /// `p` is NULL or a live object.
@@ -76,4 +76,36 @@ pub unsafe fn PyTuple_SetItem(p: *mut PyObject, pos: Py_ssize_t, o: *mut PyObjec
         Py_DecRef(old);
     }
     0
+}
+
+/// Items `low..high` (clamped as CPython clamps them) in a new tuple; the whole of an
+/// exact tuple is the tuple itself, as in CPython.
+#[capi]
+pub unsafe fn PyTuple_GetSlice(p: *mut PyObject, low: Py_ssize_t, high: Py_ssize_t) -> *mut PyObject {
+    // SAFETY: the caller passes a live object or NULL (C-API contract).
+    if !unsafe { is_tuple(p) } {
+        return bad_internal_call(core::ptr::null_mut());
+    }
+    // SAFETY: a tuple proxy has `ob_size` item slots; the new tuple has `high - low`.
+    unsafe {
+        let t = p.cast::<PyTupleObject>();
+        let size = (*t).ob_base.ob_size;
+        let low = low.clamp(0, size);
+        let high = high.clamp(low, size);
+        if low == 0
+            && high == size
+            && Some((*p).ob_type.cast::<u8>()) == crate::bridge::statics::address("PyTuple_Type")
+        {
+            Py_IncRef(p);
+            return p;
+        }
+        let n = new_tuple((high - low) as usize);
+        let slots = (*n.cast::<PyTupleObject>()).ob_item.as_mut_ptr();
+        for i in low..high {
+            let item = *(*t).ob_item.as_mut_ptr().offset(i);
+            Py_IncRef(item);
+            *slots.offset(i - low) = item;
+        }
+        n
+    }
 }

@@ -13,8 +13,8 @@ use crate::generated::registry::idx;
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyBool_FromLong(v: c_long) -> *mut PyObject {
     crate::registry::record_call(idx::PyBool_FromLong);
-    crate::missing::called(idx::PyBool_FromLong);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::boolobject::PyBool_FromLong(v) }
 }
 
 /// `int Py_IsFalse(PyObject *x)`

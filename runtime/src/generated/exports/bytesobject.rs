@@ -13,16 +13,16 @@ use crate::generated::registry::idx;
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyBytes_AsString(o: *mut PyObject) -> *mut c_char {
     crate::registry::record_call(idx::PyBytes_AsString);
-    crate::missing::called(idx::PyBytes_AsString);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::bytesobject::PyBytes_AsString(o) }
 }
 
 /// `int PyBytes_AsStringAndSize(PyObject *obj, char **s, Py_ssize_t *len)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyBytes_AsStringAndSize(obj: *mut PyObject, s: *mut *mut c_char, len: *mut Py_ssize_t) -> c_int {
     crate::registry::record_call(idx::PyBytes_AsStringAndSize);
-    crate::missing::called(idx::PyBytes_AsStringAndSize);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::bytesobject::PyBytes_AsStringAndSize(obj, s, len) }
 }
 
 /// `void PyBytes_Concat(PyObject **bytes, PyObject *newpart)`
@@ -76,16 +76,16 @@ pub unsafe extern "C" fn PyBytes_FromObject(o: *mut PyObject) -> *mut PyObject {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyBytes_FromString(v: *const c_char) -> *mut PyObject {
     crate::registry::record_call(idx::PyBytes_FromString);
-    crate::missing::called(idx::PyBytes_FromString);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::bytesobject::PyBytes_FromString(v) }
 }
 
 /// `PyObject *PyBytes_FromStringAndSize(const char *v, Py_ssize_t len)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyBytes_FromStringAndSize(v: *const c_char, len: Py_ssize_t) -> *mut PyObject {
     crate::registry::record_call(idx::PyBytes_FromStringAndSize);
-    crate::missing::called(idx::PyBytes_FromStringAndSize);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::bytesobject::PyBytes_FromStringAndSize(v, len) }
 }
 
 /// `PyObject *PyBytes_Repr(PyObject *arg0, int arg1)`
@@ -100,8 +100,8 @@ pub unsafe extern "C" fn PyBytes_Repr(arg0: *mut PyObject, arg1: c_int) -> *mut 
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyBytes_Size(o: *mut PyObject) -> Py_ssize_t {
     crate::registry::record_call(idx::PyBytes_Size);
-    crate::missing::called(idx::PyBytes_Size);
-    (-1i64) as Py_ssize_t
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::bytesobject::PyBytes_Size(o) }
 }
 
 /// `void *_PyBytesWriter_Alloc(_PyBytesWriter *writer, Py_ssize_t size)`
@@ -194,6 +194,6 @@ pub unsafe extern "C" fn _PyBytes_Join(sep: *mut PyObject, x: *mut PyObject) -> 
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _PyBytes_Resize(bytes: *mut *mut PyObject, newsize: Py_ssize_t) -> c_int {
     crate::registry::record_call(idx::_PyBytes_Resize);
-    crate::missing::called(idx::_PyBytes_Resize);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::bytesobject::_PyBytes_Resize(bytes, newsize) }
 }

@@ -13,8 +13,8 @@ use crate::generated::registry::idx;
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyLong_AsDouble(pylong: *mut PyObject) -> c_double {
     crate::registry::record_call(idx::PyLong_AsDouble);
-    crate::missing::called(idx::PyLong_AsDouble);
-    -1.0
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::longobject::PyLong_AsDouble(pylong) }
 }
 
 /// `long PyLong_AsLong(PyObject *pylong)`
@@ -69,16 +69,16 @@ pub unsafe extern "C" fn PyLong_AsSsize_t(pylong: *mut PyObject) -> Py_ssize_t {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyLong_AsUnsignedLong(pylong: *mut PyObject) -> c_ulong {
     crate::registry::record_call(idx::PyLong_AsUnsignedLong);
-    crate::missing::called(idx::PyLong_AsUnsignedLong);
-    (-1i64) as c_ulong
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::longobject::PyLong_AsUnsignedLong(pylong) }
 }
 
 /// `unsigned long long PyLong_AsUnsignedLongLong(PyObject *pylong)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyLong_AsUnsignedLongLong(pylong: *mut PyObject) -> c_ulonglong {
     crate::registry::record_call(idx::PyLong_AsUnsignedLongLong);
-    crate::missing::called(idx::PyLong_AsUnsignedLongLong);
-    (-1i64) as c_ulonglong
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::longobject::PyLong_AsUnsignedLongLong(pylong) }
 }
 
 /// `unsigned long long PyLong_AsUnsignedLongLongMask(PyObject *obj)`
@@ -133,8 +133,8 @@ pub unsafe extern "C" fn PyLong_FromLongLong(v: c_longlong) -> *mut PyObject {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyLong_FromSize_t(v: usize) -> *mut PyObject {
     crate::registry::record_call(idx::PyLong_FromSize_t);
-    crate::missing::called(idx::PyLong_FromSize_t);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::longobject::PyLong_FromSize_t(v) }
 }
 
 /// `PyObject *PyLong_FromSsize_t(Py_ssize_t v)`
@@ -173,8 +173,8 @@ pub unsafe extern "C" fn PyLong_FromUnsignedLong(v: c_ulong) -> *mut PyObject {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyLong_FromUnsignedLongLong(v: c_ulonglong) -> *mut PyObject {
     crate::registry::record_call(idx::PyLong_FromUnsignedLongLong);
-    crate::missing::called(idx::PyLong_FromUnsignedLongLong);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::longobject::PyLong_FromUnsignedLongLong(v) }
 }
 
 /// `PyObject *PyLong_FromVoidPtr(void *p)`

@@ -378,8 +378,8 @@ pub unsafe extern "C" fn Py_IsNone(x: *mut PyObject) -> c_int {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn Py_NewRef(obj: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::Py_NewRef);
-    crate::missing::called(idx::Py_NewRef);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::Py_NewRef(obj) }
 }
 
 /// `int Py_ReprEnter(PyObject *object)`
@@ -401,8 +401,8 @@ pub unsafe extern "C" fn Py_ReprLeave(object: *mut PyObject) {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn Py_XNewRef(obj: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::Py_XNewRef);
-    crate::missing::called(idx::Py_XNewRef);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::Py_XNewRef(obj) }
 }
 
 /// `void _PyDebugAllocatorStats(FILE *out, const char *block_name, int num_blocks, size_t sizeof_block)`

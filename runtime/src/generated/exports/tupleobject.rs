@@ -21,8 +21,8 @@ pub unsafe extern "C" fn PyTuple_GetItem(p: *mut PyObject, pos: Py_ssize_t) -> *
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyTuple_GetSlice(p: *mut PyObject, low: Py_ssize_t, high: Py_ssize_t) -> *mut PyObject {
     crate::registry::record_call(idx::PyTuple_GetSlice);
-    crate::missing::called(idx::PyTuple_GetSlice);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::tupleobject::PyTuple_GetSlice(p, low, high) }
 }
 
 /// `PyObject *PyTuple_New(Py_ssize_t size)`

@@ -147,8 +147,8 @@ pub unsafe extern "C" fn PyUnicode_AsUTF8AndSize(unicode: *mut PyObject, size: *
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyUnicode_AsUTF8String(unicode: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyUnicode_AsUTF8String);
-    crate::missing::called(idx::PyUnicode_AsUTF8String);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::unicodeobject::PyUnicode_AsUTF8String(unicode) }
 }
 
 /// `Py_UNICODE *PyUnicode_AsUnicode(PyObject *unicode)`
@@ -203,32 +203,32 @@ pub unsafe extern "C" fn PyUnicode_BuildEncodingMap(string: *mut PyObject) -> *m
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyUnicode_Compare(left: *mut PyObject, right: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyUnicode_Compare);
-    crate::missing::called(idx::PyUnicode_Compare);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::unicodeobject::PyUnicode_Compare(left, right) }
 }
 
 /// `int PyUnicode_CompareWithASCIIString(PyObject *left, const char *right)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyUnicode_CompareWithASCIIString(left: *mut PyObject, right: *const c_char) -> c_int {
     crate::registry::record_call(idx::PyUnicode_CompareWithASCIIString);
-    crate::missing::called(idx::PyUnicode_CompareWithASCIIString);
-    0
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::unicodeobject::PyUnicode_CompareWithASCIIString(left, right) }
 }
 
 /// `PyObject *PyUnicode_Concat(PyObject *left, PyObject *right)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyUnicode_Concat(left: *mut PyObject, right: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyUnicode_Concat);
-    crate::missing::called(idx::PyUnicode_Concat);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::unicodeobject::PyUnicode_Concat(left, right) }
 }
 
 /// `int PyUnicode_Contains(PyObject *container, PyObject *element)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyUnicode_Contains(container: *mut PyObject, element: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyUnicode_Contains);
-    crate::missing::called(idx::PyUnicode_Contains);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::unicodeobject::PyUnicode_Contains(container, element) }
 }
 
 /// `Py_ssize_t PyUnicode_CopyCharacters(PyObject *to, Py_ssize_t to_start, PyObject *from, Py_ssize_t from_start, Py_ssize_t how_many)`
@@ -371,8 +371,8 @@ pub unsafe extern "C" fn PyUnicode_DecodeUTF7Stateful(string: *const c_char, len
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyUnicode_DecodeUTF8(string: *const c_char, length: Py_ssize_t, errors: *const c_char) -> *mut PyObject {
     crate::registry::record_call(idx::PyUnicode_DecodeUTF8);
-    crate::missing::called(idx::PyUnicode_DecodeUTF8);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::unicodeobject::PyUnicode_DecodeUTF8(string, length, errors) }
 }
 
 /// `PyObject *PyUnicode_DecodeUTF8Stateful(const char *string, Py_ssize_t length, const char *errors, Py_ssize_t *consumed)`
@@ -484,8 +484,8 @@ pub unsafe extern "C" fn PyUnicode_FromFormatV(format: *const c_char, vargs: *mu
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyUnicode_FromKindAndData(kind: c_int, buffer: *const c_void, size: Py_ssize_t) -> *mut PyObject {
     crate::registry::record_call(idx::PyUnicode_FromKindAndData);
-    crate::missing::called(idx::PyUnicode_FromKindAndData);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::unicodeobject::PyUnicode_FromKindAndData(kind, buffer, size) }
 }
 
 /// `PyObject *PyUnicode_FromObject(PyObject *obj)`
@@ -548,8 +548,8 @@ pub unsafe extern "C" fn PyUnicode_GetDefaultEncoding() -> *const c_char {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyUnicode_GetLength(unicode: *mut PyObject) -> Py_ssize_t {
     crate::registry::record_call(idx::PyUnicode_GetLength);
-    crate::missing::called(idx::PyUnicode_GetLength);
-    (-1i64) as Py_ssize_t
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::unicodeobject::PyUnicode_GetLength(unicode) }
 }
 
 /// `Py_ssize_t PyUnicode_GetSize(PyObject *unicode)`
@@ -564,8 +564,8 @@ pub unsafe extern "C" fn PyUnicode_GetSize(unicode: *mut PyObject) -> Py_ssize_t
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyUnicode_InternFromString(u: *const c_char) -> *mut PyObject {
     crate::registry::record_call(idx::PyUnicode_InternFromString);
-    crate::missing::called(idx::PyUnicode_InternFromString);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::unicodeobject::PyUnicode_InternFromString(u) }
 }
 
 /// `void PyUnicode_InternImmortal(PyObject **arg0)`
@@ -579,7 +579,8 @@ pub unsafe extern "C" fn PyUnicode_InternImmortal(arg0: *mut *mut PyObject) {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyUnicode_InternInPlace(string: *mut *mut PyObject) {
     crate::registry::record_call(idx::PyUnicode_InternInPlace);
-    crate::missing::called(idx::PyUnicode_InternInPlace);
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::unicodeobject::PyUnicode_InternInPlace(string) }
 }
 
 /// `int PyUnicode_IsIdentifier(PyObject *s)`
@@ -594,16 +595,16 @@ pub unsafe extern "C" fn PyUnicode_IsIdentifier(s: *mut PyObject) -> c_int {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyUnicode_Join(separator: *mut PyObject, seq: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyUnicode_Join);
-    crate::missing::called(idx::PyUnicode_Join);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::unicodeobject::PyUnicode_Join(separator, seq) }
 }
 
 /// `PyObject *PyUnicode_New(Py_ssize_t size, Py_UCS4 maxchar)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyUnicode_New(size: Py_ssize_t, maxchar: u32) -> *mut PyObject {
     crate::registry::record_call(idx::PyUnicode_New);
-    crate::missing::called(idx::PyUnicode_New);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::unicodeobject::PyUnicode_New(size, maxchar) }
 }
 
 /// `PyObject *PyUnicode_Partition(PyObject *s, PyObject *sep)`
@@ -634,8 +635,8 @@ pub unsafe extern "C" fn PyUnicode_RSplit(s: *mut PyObject, sep: *mut PyObject, 
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyUnicode_ReadChar(unicode: *mut PyObject, index: Py_ssize_t) -> u32 {
     crate::registry::record_call(idx::PyUnicode_ReadChar);
-    crate::missing::called(idx::PyUnicode_ReadChar);
-    (-1i64) as u32
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::unicodeobject::PyUnicode_ReadChar(unicode, index) }
 }
 
 /// `PyObject *PyUnicode_Replace(PyObject *str, PyObject *substr, PyObject *replstr, Py_ssize_t maxcount)`
@@ -706,8 +707,8 @@ pub unsafe extern "C" fn PyUnicode_Translate(str: *mut PyObject, table: *mut PyO
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyUnicode_WriteChar(unicode: *mut PyObject, index: Py_ssize_t, character: u32) -> c_int {
     crate::registry::record_call(idx::PyUnicode_WriteChar);
-    crate::missing::called(idx::PyUnicode_WriteChar);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::unicodeobject::PyUnicode_WriteChar(unicode, index, character) }
 }
 
 /// `void _PyUnicodeWriter_Dealloc(_PyUnicodeWriter *writer)`
@@ -1110,8 +1111,8 @@ pub unsafe extern "C" fn _PyUnicode_JoinArray(separator: *mut PyObject, items: *
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _PyUnicode_Ready(unicode: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::_PyUnicode_Ready);
-    crate::missing::called(idx::_PyUnicode_Ready);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::unicodeobject::_PyUnicode_Ready(unicode) }
 }
 
 /// `Py_ssize_t _PyUnicode_ScanIdentifier(PyObject *arg0)`
