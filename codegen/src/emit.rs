@@ -33,6 +33,7 @@ pub fn generate(spec: &Spec) -> BTreeMap<String, String> {
         writeln!(exports_mod, "pub mod {m};").unwrap();
     }
     out.insert("exports/mod.rs".into(), exports_mod);
+    out.insert("c_functions.rs".into(), c_functions_file(spec));
     out.insert("data.rs".into(), data_file(spec));
     out.insert("registry.rs".into(), registry_file(spec));
     out.insert("numpy_slots.rs".into(), numpy_file(spec));
@@ -154,10 +155,27 @@ fn exports_file(h: &LoadedHeader) -> String {
     writeln!(s, "//! Functions of api-spec/cpython/{}.yaml ({origin}).\n", h.stem).unwrap();
     s.push_str("#![allow(non_snake_case, unused_imports, unused_variables, clippy::missing_safety_doc, clippy::too_many_arguments, clippy::unnecessary_cast)]\n\n");
     s.push_str("use core::ffi::*;\n\nuse crate::bridge::layout::*;\nuse crate::generated::registry::idx;\n");
-    for f in &h.file.functions {
+    for f in h.file.functions.iter().filter(|f| !f.implemented_in_c) {
         s.push('\n');
         function(&mut s, h, f);
     }
+    s
+}
+
+/// The functions implemented in C (`runtime/src/capi/varargs.c`): a table of their
+/// addresses keeps them in the link, so the dynamic list can export them.
+fn c_functions_file(spec: &Spec) -> String {
+    let names: Vec<&str> = spec.functions().filter(|(_, f)| f.implemented_in_c).map(|(_, f)| f.name.as_str()).collect();
+    let mut s = String::from(DO_NOT_EDIT);
+    s.push_str("//! C-API functions implemented in C (`runtime/src/capi/varargs.c`), because they take\n");
+    s.push_str("//! C varargs. Only their addresses are taken here, so their parameters are not declared.\n\n");
+    s.push_str("#![allow(clashing_extern_declarations)]\n\n");
+    s.push_str("unsafe extern \"C\" {\n");
+    for n in &names {
+        writeln!(s, "    fn {n}();").unwrap();
+    }
+    s.push_str("}\n\n");
+    writeln!(s, "#[used]\nstatic KEEP: [unsafe extern \"C\" fn(); {}] = [{}];", names.len(), names.join(", ")).unwrap();
     s
 }
 
@@ -326,6 +344,6 @@ fn dynamic_list(spec: &Spec) -> String {
 
 fn mod_file() -> String {
     let mut s = String::from(DO_NOT_EDIT);
-    s.push_str("//! Code generated from api-spec/.\n\npub mod data;\npub mod exports;\npub mod numpy_slots;\npub mod registry;\n");
+    s.push_str("//! Code generated from api-spec/.\n\nmod c_functions;\npub mod data;\npub mod exports;\npub mod numpy_slots;\npub mod registry;\n");
     s
 }

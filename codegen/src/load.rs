@@ -208,6 +208,9 @@ pub fn check_function(f: &Function) -> Result<(), String> {
             return Err(format!("`{name}` steals `{s}`, which is not one of its parameters"));
         }
     }
+    if f.implemented_in_c && !(f.variadic && f.status == Status::Implemented) {
+        return Err(format!("`{name}`: `implemented_in_c` is for variadic functions with `status: implemented`"));
+    }
     if f.variadic && f.params.is_empty() {
         return Err(format!("`{name}` is variadic but has no fixed parameter"));
     }

@@ -86,6 +86,11 @@ pub struct Function {
     pub params: Vec<Param>,
     #[serde(default, skip_serializing_if = "is_false")]
     pub variadic: bool,
+    /// Hand-set for variadic functions DX-Py implements: the implementation is C
+    /// (`runtime/src/capi/varargs.c`), because stable Rust cannot read C varargs. The C
+    /// code gathers the arguments and calls a non-variadic C-API function.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub implemented_in_c: bool,
     /// Parameters whose reference the function steals.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub steals: Vec<String>,

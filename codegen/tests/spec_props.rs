@@ -65,6 +65,7 @@ fn function(name: String) -> impl Strategy<Value = Function> {
                 returns: ret.to_string(),
                 ret_ref: ctype.is_object_pointer().then_some(RefKind::New),
                 variadic: variadic && !params.is_empty(),
+                implemented_in_c: false,
                 steals: if steal && !params.is_empty() { vec![params[0].name.clone()] } else { vec![] },
                 params,
                 error: error.into(),

@@ -201,6 +201,7 @@ mod tests {
                 Param { name: "index".into(), ctype: "Py_ssize_t".into() },
             ],
             variadic: false,
+            implemented_in_c: false,
             steals: vec![],
             error: "NULL".into(),
             stable_abi: None,

@@ -2,6 +2,7 @@
 // hand-written semantics in runtime/src/capi/) and regenerate.
 //! Code generated from api-spec/.
 
+mod c_functions;
 pub mod data;
 pub mod exports;
 pub mod numpy_slots;

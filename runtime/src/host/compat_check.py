@@ -29,6 +29,18 @@ def _guarded(node, parents):
     return False
 
 
+def _type_checking_only(node, parents):
+    """Whether an import sits under `if TYPE_CHECKING:` (never executed)."""
+    child = node
+    for parent in parents.get(id(node), []):
+        if isinstance(parent, ast.If) and child in parent.body:
+            test = parent.test
+            if getattr(test, "id", None) == "TYPE_CHECKING" or getattr(test, "attr", None) == "TYPE_CHECKING":
+                return True
+        child = parent
+    return False
+
+
 def _imports(path, module, is_package):
     """(module name, line, guarded) for every import in a file, relative ones resolved."""
     with open(path, "rb") as f:
@@ -43,6 +55,8 @@ def _imports(path, module, is_package):
     visit(tree, [tree])
     package = module if is_package else module.rpartition(".")[0]
     for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and _type_checking_only(node, parents):
+            continue
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield alias.name, node.lineno, _guarded(node, parents)

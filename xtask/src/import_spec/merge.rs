@@ -80,6 +80,7 @@ pub fn merge_function(new: &mut Function, old: &Function, ch: &mut Changes) {
     new.reason = old.reason.clone();
     new.notes = old.notes.clone();
     new.priority_override = old.priority_override;
+    new.implemented_in_c = old.implemented_in_c;
     // `steals` names parameters: when the importer renames a parameter, follow it by
     // position so the hand-owned list stays valid.
     new.steals = old
@@ -189,6 +190,7 @@ mod tests {
             ret_ref: Some(dxpy_codegen::spec::RefKind::New),
             params: vec![Param { name: "o".into(), ctype: "PyObject *".into() }],
             variadic: false,
+            implemented_in_c: false,
             steals: vec![],
             error: "NULL".into(),
             stable_abi: Some("3.2".into()),

@@ -466,30 +466,12 @@ pub unsafe extern "C" fn PyObject_CallFunction(callable: *mut PyObject, format: 
     ::core::ptr::null_mut()
 }
 
-/// `PyObject *PyObject_CallFunctionObjArgs(PyObject *callable, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn PyObject_CallFunctionObjArgs(callable: *mut PyObject) -> *mut PyObject {
-    crate::registry::record_call(idx::PyObject_CallFunctionObjArgs);
-    crate::missing::called(idx::PyObject_CallFunctionObjArgs);
-    ::core::ptr::null_mut()
-}
-
 /// `PyObject *PyObject_CallMethod(PyObject *obj, const char *name, const char *format, ...)`
 /// (variadic in C; only the fixed arguments are declared here)
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_CallMethod(obj: *mut PyObject, name: *const c_char, format: *const c_char) -> *mut PyObject {
     crate::registry::record_call(idx::PyObject_CallMethod);
     crate::missing::called(idx::PyObject_CallMethod);
-    ::core::ptr::null_mut()
-}
-
-/// `PyObject *PyObject_CallMethodObjArgs(PyObject *obj, PyObject *name, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn PyObject_CallMethodObjArgs(obj: *mut PyObject, name: *mut PyObject) -> *mut PyObject {
-    crate::registry::record_call(idx::PyObject_CallMethodObjArgs);
-    crate::missing::called(idx::PyObject_CallMethodObjArgs);
     ::core::ptr::null_mut()
 }
 
