@@ -79,10 +79,19 @@ pub fn init() {
             unsafe {
                 match sym.kind {
                     DataKind::TypeObject => init_type(sym, type_type),
-                    DataKind::Exception => init_exception(sym, type_type),
+                    DataKind::Exception if !EXCEPTION_ALIASES.iter().any(|(a, _)| *a == sym.name) => {
+                        init_exception(sym, type_type)
+                    }
                     DataKind::Singleton => init_singleton(sym),
-                    DataKind::Other => {}
+                    DataKind::Exception | DataKind::Other => {}
                 }
+            }
+        }
+        for (alias, target) in EXCEPTION_ALIASES {
+            let find = |name: &str| symbols.iter().find(|s| s.name == name).map(|s| s.addr.cast::<*mut PyObject>());
+            if let (Some(alias), Some(target)) = (find(alias), find(target)) {
+                // SAFETY: both are exception pointer symbols; the target was filled above.
+                unsafe { alias.write(target.read()) };
             }
         }
         Addrs(symbols.iter().map(|s| (s.name, s.addr as usize)).collect())
@@ -108,6 +117,11 @@ unsafe fn init_type(sym: &DataSymbol, type_type: *mut PyTypeObject) {
         (*t).tp_dealloc = Some(crate::bridge::object::proxy_dealloc);
     }
 }
+
+/// Exception pointers that are the same object in CPython 3.11 (`PyExc_IOError ==
+/// PyExc_OSError`), so C's pointer comparisons hold.
+const EXCEPTION_ALIASES: [(&str, &str); 2] =
+    [("PyExc_EnvironmentError", "PyExc_OSError"), ("PyExc_IOError", "PyExc_OSError")];
 
 /// SAFETY: `sym.addr` points at 8 writable bytes holding a `PyObject *`.
 unsafe fn init_exception(sym: &DataSymbol, type_type: *mut PyTypeObject) {
@@ -189,6 +203,8 @@ mod tests {
             let exc = exception("PyExc_TypeError").cast::<PyTypeObject>();
             assert_eq!(CStr::from_ptr((*exc).tp_name), c"TypeError");
             assert_ne!((*exc).tp_flags & Py_TPFLAGS_BASE_EXC_SUBCLASS, 0);
+            assert_eq!(exception("PyExc_IOError"), exception("PyExc_OSError"));
+            assert_eq!(exception("PyExc_EnvironmentError"), exception("PyExc_OSError"));
         }
     }
 }
