@@ -116,17 +116,7 @@ fn dash_c_and_dash_m() {
 /// installed by pip: `--venv` and `$VIRTUAL_ENV` make it importable.
 #[test]
 fn venv_site_packages() {
-    let venv = scratch("venv");
-    if !venv.join("pyvenv.cfg").exists() {
-        let out = run(python(), &["-m", "venv", venv.to_str().unwrap()]);
-        assert_eq!(out.code, 0, "venv: {}", out.stderr);
-    }
-    let pip = venv.join("bin/pip");
-    let probe = run(venv.join("bin/python").to_str().unwrap(), &["-c", "import six"]);
-    if probe.code != 0 {
-        let out = run(pip.to_str().unwrap(), &["install", "--disable-pip-version-check", "six==1.16.0"]);
-        assert_eq!(out.code, 0, "pip install six: {}{}", out.stdout, out.stderr);
-    }
+    let venv = venv_with("six==1.16.0", "six");
     let code = "import six; print(six.__version__); print(six.__file__)";
     let dx = run(dx_py(), &["--venv", venv.to_str().unwrap(), "-c", code]);
     assert_eq!(dx.code, 0, "{}", dx.stderr);

@@ -7,24 +7,6 @@ use std::path::Path;
 
 use common::*;
 
-fn venv_with(requirement: &str) -> std::path::PathBuf {
-    let venv = scratch(&format!("venv-{}", requirement.replace(['=', '.'], "_")));
-    if !venv.join("pyvenv.cfg").exists() {
-        let out = run(python(), &["-m", "venv", venv.to_str().unwrap()]);
-        assert_eq!(out.code, 0, "{}", out.stderr);
-    }
-    let py = venv.join("bin/python");
-    let module = requirement.split("==").next().unwrap().to_lowercase();
-    if run(py.to_str().unwrap(), &["-c", &format!("import {module}")]).code != 0 {
-        let out = run(
-            py.to_str().unwrap(),
-            &["-m", "pip", "install", "--disable-pip-version-check", "--only-binary=:all:", requirement],
-        );
-        assert_eq!(out.code, 0, "pip install {requirement}: {}{}", out.stdout, out.stderr);
-    }
-    venv
-}
-
 fn write(dir: &Path, name: &str, text: &str) {
     std::fs::create_dir_all(dir.join(name).parent().unwrap()).unwrap();
     std::fs::write(dir.join(name), text).unwrap();
@@ -32,9 +14,9 @@ fn write(dir: &Path, name: &str, text: &str) {
 
 #[test]
 fn predicts_what_running_gives() {
-    let venv = venv_with("markupsafe==2.1.5");
+    let venv = venv_with("markupsafe==2.1.5", "markupsafe");
     let dir = scratch("compat-app");
-    let tag = ".cpython-311-x86_64-linux-gnu.so";
+    let tag = TAG;
     let real = std::fs::read(compile_fixture("ext_calls")).unwrap();
     write(&dir, &format!("good/ext_calls{tag}"), "");
     std::fs::write(dir.join(format!("good/ext_calls{tag}")), &real).unwrap();

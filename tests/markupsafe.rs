@@ -7,20 +7,9 @@ use common::*;
 
 #[test]
 fn markupsafe_speedups_like_cpython() {
-    let venv = scratch("venv-markupsafe-speedups");
-    if !venv.join("pyvenv.cfg").exists() {
-        let out = run(python(), &["-m", "venv", venv.to_str().unwrap()]);
-        assert_eq!(out.code, 0, "{}", out.stderr);
-    }
+    let venv = venv_with("markupsafe==2.1.5", "markupsafe._speedups");
     let py = venv.join("bin/python");
     let py = py.to_str().unwrap();
-    if run(py, &["-c", "import markupsafe._speedups"]).code != 0 {
-        let out = run(
-            py,
-            &["-m", "pip", "install", "--disable-pip-version-check", "--only-binary=:all:", "markupsafe==2.1.5"],
-        );
-        assert_eq!(out.code, 0, "pip install markupsafe: {}{}", out.stdout, out.stderr);
-    }
     let script = repo().join("tests/scripts/use_markupsafe.py");
     let script = script.to_str().unwrap();
     let cpython = run(py, &[script]);

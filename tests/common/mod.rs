@@ -114,3 +114,46 @@ pub fn wheel(requirement: &str) -> PathBuf {
     assert_eq!(out.code, 0, "pip download {requirement} failed:\n{}{}", out.stdout, out.stderr);
     find(&dir).unwrap_or_else(|| panic!("pip download {requirement} left no wheel in {}", dir.display()))
 }
+
+/// File-name tag of the extension modules the tests install.
+pub const TAG: &str = ".cpython-311-x86_64-linux-gnu.so";
+
+/// A CPython 3.11 virtual environment with `requirement` installed by pip (cached under
+/// the target dir); `module` is what must be importable for the cache to count.
+pub fn venv_with(requirement: &str, module: &str) -> PathBuf {
+    let venv = scratch(&format!("venv-{}", requirement.replace(['=', '.'], "_")));
+    if !venv.join("pyvenv.cfg").exists() {
+        let out = run(python(), &["-m", "venv", venv.to_str().unwrap()]);
+        assert_eq!(out.code, 0, "venv: {}", out.stderr);
+    }
+    let py = venv.join("bin/python");
+    let py = py.to_str().unwrap();
+    if run(py, &["-c", &format!("import {module}")]).code != 0 {
+        let out = run(py, &["-m", "pip", "install", "--disable-pip-version-check", "--only-binary=:all:", requirement]);
+        assert_eq!(out.code, 0, "pip install {requirement}: {}{}", out.stdout, out.stderr);
+    }
+    venv
+}
+
+/// Installs fixture `name` as extension module `name` and runs `tests/scripts/use_<name>.py`
+/// under CPython 3.11 and under DX-Py with it on `PYTHONPATH`. Checks that CPython ran it
+/// and printed more than `min_lines` lines (so the comparison is not vacuous), and that
+/// DX-Py printed the same, line by line first for a readable failure; returns DX-Py's run.
+pub fn same_output_as_cpython(name: &str, min_lines: usize) -> Out {
+    let so = compile_fixture(name);
+    let dir = scratch(&format!("ext-{name}"));
+    std::fs::copy(&so, dir.join(format!("{name}{TAG}"))).unwrap();
+    let script = repo().join(format!("tests/scripts/use_{name}.py"));
+    let script = script.to_str().unwrap();
+    let env = [("PYTHONPATH", dir.to_str().unwrap())];
+    let py = run_in(python(), &[script], &dir, &env);
+    let dx = run_in(dx_py(), &["run", script], &dir, &env);
+    assert_eq!(py.code, 0, "{}", py.stderr);
+    assert!(py.stdout.lines().count() > min_lines, "{}", py.stdout);
+    for (p, d) in py.stdout.lines().zip(dx.stdout.lines()) {
+        assert_eq!(d, p, "{}", dx.stderr);
+    }
+    assert_eq!(dx.stdout, py.stdout, "{}", dx.stderr);
+    assert_eq!(dx.code, 0, "{}", dx.stderr);
+    dx
+}

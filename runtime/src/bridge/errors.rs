@@ -100,6 +100,18 @@ pub fn set_from_exception(vm: &rustpython_vm::VirtualMachine, exc: &rustpython_v
     restore(Some(Pending { exc_type: ty.cast(), message, value: Some(exc.clone().into()), traceback }));
 }
 
+/// CPython's `PyErr_BadInternalCall` error: a C-API function got an argument of the
+/// wrong kind (a non-tuple for `PyTuple_Size`, NULL where an object is required).
+pub fn bad_internal_call(vm: &rustpython_vm::VirtualMachine) -> rustpython_vm::builtins::PyBaseExceptionRef {
+    vm.new_system_error("bad argument to internal function".to_owned())
+}
+
+/// Sets [`bad_internal_call`]'s error and returns `error`, for C-API bodies that fail
+/// before they need the interpreter otherwise.
+pub fn fail_bad_internal_call<T>(error: T) -> T {
+    with_vm(error, |vm| Err(bad_internal_call(vm)))
+}
+
 /// Runs the body of a C-API function with this thread's interpreter. An interpreter
 /// exception becomes the pending C error and the function returns `error` (the spec's
 /// error value), as CPython's C-API does.

@@ -211,14 +211,14 @@ pub unsafe extern "C" fn proxy_dealloc(p: *mut PyObject) {
                 t.by_object.remove(&addr(obj));
             }
         }
-        if is_tuple_layout(p) {
+        if has_type_flag(p, Py_TPFLAGS_TUPLE_SUBCLASS) {
             let t = p.cast::<PyTupleObject>();
             for i in 0..(*t).ob_base.ob_size {
                 let item = *(*t).ob_item.as_mut_ptr().offset(i);
                 crate::capi::object::Py_DecRef(item);
             }
         }
-        if (*(*p).ob_type).tp_flags & Py_TPFLAGS_UNICODE_SUBCLASS != 0 {
+        if has_type_flag(p, Py_TPFLAGS_UNICODE_SUBCLASS) {
             // A non-ASCII str owns its UTF-8 cache (`utf8_of`).
             let base = p.cast::<u8>();
             if base.add(32).cast::<u32>().read() & (1 << 6) == 0 {
@@ -235,11 +235,29 @@ fn type_ptr(symbol: &str) -> *mut PyTypeObject {
     statics::address(symbol).unwrap_or_default().cast()
 }
 
+/// Whether `p` is non-NULL and its type has `flag` (the `Py*_Check` test: subclass bits
+/// in `tp_flags`, which also tell the bridge's layouts apart).
+///
 /// # Safety
-/// `p` is a live object.
-unsafe fn is_tuple_layout(p: *mut PyObject) -> bool {
+/// `p` is NULL or a live object.
+pub unsafe fn has_type_flag(p: *mut PyObject, flag: core::ffi::c_ulong) -> bool {
     // SAFETY: a live object has a live type.
-    unsafe { (*(*p).ob_type).tp_flags & Py_TPFLAGS_TUPLE_SUBCLASS != 0 }
+    !p.is_null() && unsafe { (*(*p).ob_type).tp_flags & flag != 0 }
+}
+
+/// Character `i` of compact str data of `kind` bytes per character.
+///
+/// # Safety
+/// `data` holds more than `i` characters of `kind` bytes.
+pub unsafe fn read_char(data: *const u8, kind: usize, i: usize) -> u32 {
+    // SAFETY: see the function's contract.
+    unsafe {
+        match kind {
+            1 => data.add(i).read() as u32,
+            2 => data.cast::<u16>().add(i).read() as u32,
+            _ => data.cast::<u32>().add(i).read(),
+        }
+    }
 }
 
 /// `PyTupleObject` (header of a tuple; items follow).
@@ -545,7 +563,7 @@ pub unsafe fn utf8_of(p: *mut PyObject, text: &str) -> *const core::ffi::c_char 
 unsafe fn build_from_c(vm: &VirtualMachine, p: *mut PyObject) -> PyObjectRef {
     // SAFETY: see the function's contract.
     unsafe {
-        if is_tuple_layout(p) {
+        if has_type_flag(p, Py_TPFLAGS_TUPLE_SUBCLASS) {
             let t = p.cast::<PyTupleObject>();
             let items = (0..(*t).ob_base.ob_size)
                 .map(|i| {
@@ -555,17 +573,12 @@ unsafe fn build_from_c(vm: &VirtualMachine, p: *mut PyObject) -> PyObjectRef {
                 .collect();
             return vm.ctx.new_tuple(items).into();
         }
-        let flags = (*(*p).ob_type).tp_flags;
-        if flags & Py_TPFLAGS_UNICODE_SUBCLASS != 0 {
+        if has_type_flag(p, Py_TPFLAGS_UNICODE_SUBCLASS) {
             let (data, kind, len) = unicode_parts(p);
             use rustpython_vm::common::wtf8::{CodePoint, Wtf8Buf};
             let mut text = Wtf8Buf::with_capacity(len);
             for i in 0..len {
-                let c = match kind {
-                    1 => data.add(i).read() as u32,
-                    2 => data.cast::<u16>().add(i).read() as u32,
-                    _ => data.cast::<u32>().add(i).read(),
-                };
+                let c = read_char(data, kind, i);
                 // C wrote only valid code points (CPython asserts the same); anything
                 // larger becomes U+FFFD rather than undefined behaviour.
                 let c = CodePoint::from_u32(c).unwrap_or(CodePoint::from_char('\u{fffd}'));
@@ -573,7 +586,7 @@ unsafe fn build_from_c(vm: &VirtualMachine, p: *mut PyObject) -> PyObjectRef {
             }
             return vm.ctx.new_str(text).into();
         }
-        if flags & Py_TPFLAGS_BYTES_SUBCLASS != 0 {
+        if has_type_flag(p, Py_TPFLAGS_BYTES_SUBCLASS) {
             let len = (*p.cast::<PyVarObject>()).ob_size as usize;
             let data = core::slice::from_raw_parts(p.cast::<u8>().add(32), len);
             return vm.ctx.new_bytes(data.to_vec()).into();

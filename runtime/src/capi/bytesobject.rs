@@ -7,20 +7,16 @@ use core::ffi::{CStr, c_char, c_int};
 
 use dxpy_macros::capi;
 
-use crate::bridge::errors::with_vm;
+use crate::bridge::errors::{fail_bad_internal_call, with_vm};
 use crate::bridge::layout::*;
-use crate::bridge::object::{from_c, is_fresh, new_bytes, to_c};
+use crate::bridge::object::{from_c, has_type_flag, is_fresh, new_bytes, to_c};
 use crate::capi::object::Py_DecRef;
 
 /// # Safety
 /// `p` is NULL or a live object.
 unsafe fn is_bytes(p: *mut PyObject) -> bool {
     // SAFETY: see the function's contract.
-    !p.is_null() && unsafe { (*(*p).ob_type).tp_flags & Py_TPFLAGS_BYTES_SUBCLASS != 0 }
-}
-
-fn bad_internal_call<T>(error: T) -> T {
-    with_vm(error, |vm| Err(vm.new_system_error("bad argument to internal function".to_owned())))
+    unsafe { has_type_flag(p, Py_TPFLAGS_BYTES_SUBCLASS) }
 }
 
 /// CPython's "expected bytes, X found" TypeError.
@@ -88,7 +84,7 @@ pub unsafe fn PyBytes_AsString(o: *mut PyObject) -> *mut c_char {
 #[capi]
 pub unsafe fn PyBytes_AsStringAndSize(obj: *mut PyObject, s: *mut *mut c_char, len: *mut Py_ssize_t) -> c_int {
     if s.is_null() {
-        return bad_internal_call(-1);
+        return fail_bad_internal_call(-1);
     }
     // SAFETY: the caller passes a live object and writable out-pointers (C-API contract).
     unsafe {
@@ -116,13 +112,13 @@ pub unsafe fn _PyBytes_Resize(bytes: *mut *mut PyObject, newsize: Py_ssize_t) ->
     // SAFETY: the caller passes a pointer to an owned reference (C-API contract).
     unsafe {
         if bytes.is_null() || (*bytes).is_null() {
-            return bad_internal_call(-1);
+            return fail_bad_internal_call(-1);
         }
         let v = *bytes;
         if !is_bytes(v) || newsize < 0 {
             *bytes = core::ptr::null_mut();
             Py_DecRef(v);
-            return bad_internal_call(-1);
+            return fail_bad_internal_call(-1);
         }
         let old = (*v.cast::<PyVarObject>()).ob_size;
         if old == newsize {
@@ -131,7 +127,7 @@ pub unsafe fn _PyBytes_Resize(bytes: *mut *mut PyObject, newsize: Py_ssize_t) ->
         if old != 0 && ((*v).ob_refcnt != 1 || !is_fresh(v)) {
             *bytes = core::ptr::null_mut();
             Py_DecRef(v);
-            return bad_internal_call(-1);
+            return fail_bad_internal_call(-1);
         }
         let p = new_bytes(newsize as usize, core::ptr::null_mut(), None);
         let keep = old.min(newsize) as usize;

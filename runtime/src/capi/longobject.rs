@@ -6,7 +6,7 @@ use dxpy_macros::capi;
 use rustpython_vm::builtins::{PyInt, PyIntRef};
 use rustpython_vm::{PyObjectRef, PyResult, VirtualMachine};
 
-use crate::bridge::errors::with_vm;
+use crate::bridge::errors::{bad_internal_call, with_vm};
 use crate::bridge::layout::*;
 use crate::bridge::object::{from_c, to_c};
 
@@ -20,7 +20,7 @@ where
     for<'a> T: TryFrom<&'a malachite_bigint::BigInt>,
 {
     if o.is_null() {
-        return Err(vm.new_system_error("bad argument to internal function".to_owned()));
+        return Err(bad_internal_call(vm));
     }
     // SAFETY: see the function's contract.
     let obj: PyObjectRef = unsafe { from_c(vm, o) };
@@ -83,7 +83,7 @@ pub unsafe fn PyLong_FromUnsignedLongLong(v: c_ulonglong) -> *mut PyObject {
 /// `o` is NULL or a live object.
 unsafe fn int_only(vm: &VirtualMachine, o: *mut PyObject) -> PyResult<malachite_bigint::BigInt> {
     if o.is_null() {
-        return Err(vm.new_system_error("bad argument to internal function".to_owned()));
+        return Err(bad_internal_call(vm));
     }
     // SAFETY: see the function's contract.
     let obj: PyObjectRef = unsafe { from_c(vm, o) };

@@ -14,3 +14,12 @@ pub mod pyerrors;
 pub mod tupleobject;
 pub mod unicodeobject;
 pub mod warnings;
+
+/// A C string argument as text (invalid UTF-8 replaced), or None for NULL.
+///
+/// # Safety
+/// `p` is NULL or a NUL-terminated string.
+pub(crate) unsafe fn c_text(p: *const core::ffi::c_char) -> Option<String> {
+    // SAFETY: see the function's contract.
+    (!p.is_null()).then(|| unsafe { core::ffi::CStr::from_ptr(p) }.to_string_lossy().into_owned())
+}

@@ -22,12 +22,7 @@ struct PyModuleDef {
     m_slots: *mut c_void,
 }
 
-/// # Safety
-/// `s` is NULL or NUL-terminated.
-unsafe fn text(s: *const c_char) -> Option<String> {
-    // SAFETY: see the function's contract.
-    (!s.is_null()).then(|| unsafe { CStr::from_ptr(s) }.to_string_lossy().into_owned())
-}
+use crate::capi::c_text as text;
 
 /// Creates the module: its name and doc from the definition, a function for each
 /// method-table entry bound to the module.

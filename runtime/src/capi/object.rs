@@ -250,7 +250,7 @@ fn comparison(vm: &VirtualMachine, opid: c_int) -> PyResult<PyComparisonOp> {
         3 => PyComparisonOp::Ne,
         4 => PyComparisonOp::Gt,
         5 => PyComparisonOp::Ge,
-        _ => return Err(vm.new_system_error("bad argument to internal function".to_owned())),
+        _ => return Err(crate::bridge::errors::bad_internal_call(vm)),
     })
 }
 

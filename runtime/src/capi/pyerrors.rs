@@ -1,7 +1,7 @@
 //! `Include/pyerrors.h`: the error indicator, exception classes and exception chaining.
 //! Semantics follow CPython 3.11's `Python/errors.c` and `Objects/exceptions.c`.
 
-use core::ffi::{CStr, c_char, c_int};
+use core::ffi::{c_char, c_int};
 
 use dxpy_macros::capi;
 use rustpython_vm::builtins::{PyBaseException, PyBaseExceptionRef, PyTuple, PyTypeRef};
@@ -13,14 +13,13 @@ use crate::bridge::object::{from_c, to_c, type_object};
 use crate::bridge::statics;
 use crate::capi::object::{Py_DecRef, Py_IncRef};
 
+/// A C string argument as text; NULL is empty.
+///
 /// # Safety
 /// `p` is NULL or a NUL-terminated string.
 unsafe fn text(p: *const c_char) -> String {
-    if p.is_null() {
-        return String::new();
-    }
-    // SAFETY: see the function's contract.
-    unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+    // SAFETY: forwards the contract.
+    unsafe { crate::capi::c_text(p) }.unwrap_or_default()
 }
 
 /// `str(value)` for the message diagnostics show; a failing `__str__` leaves it empty.

@@ -4,26 +4,22 @@
 
 use dxpy_macros::capi;
 
-use crate::bridge::errors::with_vm;
+use crate::bridge::errors::{fail_bad_internal_call, with_vm};
 use crate::bridge::layout::*;
-use crate::bridge::object::{PyTupleObject, new_tuple};
+use crate::bridge::object::{PyTupleObject, has_type_flag, new_tuple};
 use crate::capi::object::{Py_DecRef, Py_IncRef};
 
 /// # Safety
 /// `p` is NULL or a live object.
 unsafe fn is_tuple(p: *mut PyObject) -> bool {
     // SAFETY: see the function's contract.
-    !p.is_null() && unsafe { (*(*p).ob_type).tp_flags & Py_TPFLAGS_TUPLE_SUBCLASS != 0 }
-}
-
-fn bad_internal_call<T>(error: T) -> T {
-    with_vm(error, |vm| Err(vm.new_system_error("bad argument to internal function".to_owned())))
+    unsafe { has_type_flag(p, Py_TPFLAGS_TUPLE_SUBCLASS) }
 }
 
 #[capi]
 pub unsafe fn PyTuple_New(size: Py_ssize_t) -> *mut PyObject {
     if size < 0 {
-        return bad_internal_call(core::ptr::null_mut());
+        return fail_bad_internal_call(core::ptr::null_mut());
     }
     new_tuple(size as usize)
 }
@@ -32,7 +28,7 @@ pub unsafe fn PyTuple_New(size: Py_ssize_t) -> *mut PyObject {
 pub unsafe fn PyTuple_Size(p: *mut PyObject) -> Py_ssize_t {
     // SAFETY: the caller passes a live object or NULL (C-API contract).
     if !unsafe { is_tuple(p) } {
-        return bad_internal_call(-1);
+        return fail_bad_internal_call(-1);
     }
     // SAFETY: a tuple has a var header.
     unsafe { (*p.cast::<PyVarObject>()).ob_size }
@@ -43,7 +39,7 @@ pub unsafe fn PyTuple_Size(p: *mut PyObject) -> Py_ssize_t {
 pub unsafe fn PyTuple_GetItem(p: *mut PyObject, pos: Py_ssize_t) -> *mut PyObject {
     // SAFETY: the caller passes a live object or NULL (C-API contract).
     if !unsafe { is_tuple(p) } {
-        return bad_internal_call(core::ptr::null_mut());
+        return fail_bad_internal_call(core::ptr::null_mut());
     }
     // SAFETY: a tuple proxy has `ob_size` item slots.
     unsafe {
@@ -63,7 +59,7 @@ pub unsafe fn PyTuple_SetItem(p: *mut PyObject, pos: Py_ssize_t, o: *mut PyObjec
     unsafe {
         if !is_tuple(p) || (*p).ob_refcnt != 1 {
             Py_DecRef(o);
-            return bad_internal_call(-1);
+            return fail_bad_internal_call(-1);
         }
         let t = p.cast::<PyTupleObject>();
         if pos < 0 || pos >= (*t).ob_base.ob_size {
@@ -84,7 +80,7 @@ pub unsafe fn PyTuple_SetItem(p: *mut PyObject, pos: Py_ssize_t, o: *mut PyObjec
 pub unsafe fn PyTuple_GetSlice(p: *mut PyObject, low: Py_ssize_t, high: Py_ssize_t) -> *mut PyObject {
     // SAFETY: the caller passes a live object or NULL (C-API contract).
     if !unsafe { is_tuple(p) } {
-        return bad_internal_call(core::ptr::null_mut());
+        return fail_bad_internal_call(core::ptr::null_mut());
     }
     // SAFETY: a tuple proxy has `ob_size` item slots; the new tuple has `high - low`.
     unsafe {

@@ -9,9 +9,9 @@ use rustpython_vm::common::wtf8::{CodePoint, Wtf8Buf};
 use rustpython_vm::protocol::PyIterReturn;
 use rustpython_vm::{AsObject, PyObjectRef, PyResult, VirtualMachine};
 
-use crate::bridge::errors::with_vm;
+use crate::bridge::errors::{bad_internal_call, with_vm};
 use crate::bridge::layout::*;
-use crate::bridge::object::{from_c, is_fresh, new_unicode, to_c, unicode_parts};
+use crate::bridge::object::{from_c, has_type_flag, is_fresh, new_unicode, read_char, to_c, unicode_parts};
 
 /// # Safety
 /// `bytes` is UTF-8 text of `len` bytes.
@@ -80,7 +80,7 @@ pub unsafe fn PyUnicode_AsUTF8(unicode: *mut PyObject) -> *const c_char {
 /// `p` is NULL or a live object.
 unsafe fn is_str(p: *mut PyObject) -> bool {
     // SAFETY: see the function's contract.
-    !p.is_null() && unsafe { (*(*p).ob_type).tp_flags & Py_TPFLAGS_UNICODE_SUBCLASS != 0 }
+    unsafe { has_type_flag(p, Py_TPFLAGS_UNICODE_SUBCLASS) }
 }
 
 fn bad_argument<T>(error: T) -> T {
@@ -93,7 +93,7 @@ fn bad_argument<T>(error: T) -> T {
 /// `p` is NULL or a live object.
 unsafe fn ensure_str(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
     if p.is_null() {
-        return Err(vm.new_system_error("bad argument to internal function".to_owned()));
+        return Err(bad_internal_call(vm));
     }
     // SAFETY: see the function's contract.
     let obj = unsafe { from_c(vm, p) };
@@ -156,19 +156,6 @@ pub unsafe fn PyUnicode_ReadChar(unicode: *mut PyObject, index: Py_ssize_t) -> u
             return with_vm(u32::MAX, |vm| Err(vm.new_index_error("string index out of range".to_owned())));
         }
         read_char(data, kind, index as usize)
-    }
-}
-
-/// # Safety
-/// `data` holds more than `i` characters of `kind` bytes.
-unsafe fn read_char(data: *mut u8, kind: usize, i: usize) -> u32 {
-    // SAFETY: see the function's contract.
-    unsafe {
-        match kind {
-            1 => data.add(i).read() as u32,
-            2 => data.cast::<u16>().add(i).read() as u32,
-            _ => data.cast::<u32>().add(i).read(),
-        }
     }
 }
 
@@ -251,7 +238,7 @@ pub unsafe fn PyUnicode_Concat(left: *mut PyObject, right: *mut PyObject) -> *mu
         // SAFETY: the caller passes live objects or NULL (C-API contract).
         let l = unsafe { ensure_str(vm, left)? };
         if right.is_null() {
-            return Err(vm.new_system_error("bad argument to internal function".to_owned()));
+            return Err(bad_internal_call(vm));
         }
         // SAFETY: as above.
         let r = unsafe { from_c(vm, right) };
