@@ -28,10 +28,10 @@ fn missing_function_names_itself_and_its_caller() {
     let code = format!(
         "import ctypes, _dxpy\n\
          lib = ctypes.PyDLL({so:?})\n\
-         before = _dxpy.capi_calls('PyList_New')\n\
+         before = _dxpy.capi_calls('PyByteArray_FromStringAndSize')\n\
          print('result', lib.call_missing())\n\
-         print('calls', _dxpy.capi_calls('PyList_New') - before)\n\
-         print('status', _dxpy.capi_status('PyList_New'))\n\
+         print('calls', _dxpy.capi_calls('PyByteArray_FromStringAndSize') - before)\n\
+         print('status', _dxpy.capi_status('PyByteArray_FromStringAndSize'))\n\
          kind, msg = _dxpy.take_capi_error()\n\
          print(kind)\n\
          print(msg)\n\
@@ -44,11 +44,11 @@ fn missing_function_names_itself_and_its_caller() {
     assert_eq!(&lines[..4], ["result 0", "calls 1", "status stub", "SystemError"], "{}", out.stdout);
     let msg = lines[4];
     for want in [
-        "PyList_New()",
+        "PyByteArray_FromStringAndSize()",
         "not implemented",
-        "listobject.h",
+        "bytearrayobject.h",
         "critical priority",
-        "api-spec/cpython/listobject.yaml",
+        "api-spec/cpython/bytearrayobject.yaml",
         so.to_str().unwrap(),
     ] {
         assert!(msg.contains(want), "message lacks {want:?}: {msg}");

@@ -116,7 +116,12 @@ pub fn fail_bad_internal_call<T>(error: T) -> T {
 /// exception becomes the pending C error and the function returns `error` (the spec's
 /// error value), as CPython's C-API does.
 pub fn with_vm<T>(error: T, f: impl FnOnce(&rustpython_vm::VirtualMachine) -> rustpython_vm::PyResult<T>) -> T {
-    let result = crate::bridge::vm::with(|vm| f(vm).map_err(|exc| set_from_exception(vm, &exc)).ok());
+    let result = crate::bridge::vm::with(|vm| {
+        let call = crate::bridge::mirror::open_call();
+        let result = f(vm).map_err(|exc| set_from_exception(vm, &exc)).ok();
+        crate::bridge::mirror::settle(vm, call);
+        result
+    });
     match result {
         Some(Some(value)) => value,
         Some(None) => error,

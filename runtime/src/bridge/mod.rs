@@ -6,6 +6,7 @@ pub mod call;
 pub mod crash;
 pub mod errors;
 pub mod layout;
+pub mod mirror;
 pub mod object;
 pub mod statics;
 pub mod vm;

@@ -7,7 +7,8 @@
 //! hold. The proxy keeps the interpreter object alive while `ob_refcnt` counts C references;
 //! at zero, `tp_dealloc` (here `proxy_dealloc`, installed on every type C sees) frees it.
 //! Immutable values (int, float, str, bytes, tuple) are materialised in full CPython form
-//! when they cross, because C macros read them directly. Static objects (`Py_None`, the
+//! when they cross, because C macros read them directly; list, dict and set are mirrored
+//! (`mirror`). Static objects (`Py_None`, the
 //! exported type objects) have no pre-header and are found through the `statics` table.
 
 use std::collections::HashMap;
@@ -18,7 +19,7 @@ use rustpython_vm::builtins::{PyBytes, PyFloat, PyInt, PyStr, PyTuple, PyType, P
 use rustpython_vm::{AsObject, PyObjectRef, TryFromObject, VirtualMachine};
 
 use crate::bridge::layout::*;
-use crate::bridge::statics;
+use crate::bridge::{mirror, statics};
 
 /// What precedes every proxy. `object` is an owned (`into_raw`) interpreter reference, or
 /// null for an object C created that has not crossed into Python yet.
@@ -115,6 +116,7 @@ fn static_types(vm: &VirtualMachine) -> Vec<(&'static str, PyTypeRef)> {
         ("_PyNone_Type", t.none_type.to_owned()),
         ("_PyNotImplemented_Type", t.not_implemented_type.to_owned()),
         ("PyEllipsis_Type", t.ellipsis_type.to_owned()),
+        ("PyCapsule_Type", crate::capi::pycapsule::class(vm)),
     ]
 }
 
@@ -129,11 +131,20 @@ pub fn to_c(vm: &VirtualMachine, obj: &PyObjectRef) -> *mut PyObject {
             // SAFETY: a live proxy or a static object; the table lock orders us with
             // `proxy_dealloc`, which removes a proxy before freeing it.
             unsafe { (*p).ob_refcnt += 1 };
+            if mirror::kind_of(obj).is_some() {
+                // SAFETY: we now hold a reference to `p`.
+                unsafe { mirror::refresh(vm, p) };
+            }
             return p;
         }
     }
     let p = materialise(vm, obj);
     tables().by_object.insert(key, p as usize);
+    if mirror::kind_of(obj).is_some() {
+        // Filled only now that the proxy is the list's identity: a list may contain itself.
+        // SAFETY: `p` was just materialised and is ours.
+        unsafe { mirror::linked(vm, p) };
+    }
     p
 }
 
@@ -153,6 +164,11 @@ pub unsafe fn from_c(vm: &VirtualMachine, p: *mut PyObject) -> PyObjectRef {
             let owned = PyObjectRef::from_raw(obj);
             let clone = owned.clone();
             let _ = owned.into_raw();
+            if mirror::kind_of(&clone).is_some() {
+                // The interpreter is about to use a container C may have written to.
+                mirror::flush(vm, p);
+                mirror::touched(p);
+            }
             return clone;
         }
         // Created by C (`PyTuple_New`), crossing into Python for the first time.
@@ -162,6 +178,21 @@ pub unsafe fn from_c(vm: &VirtualMachine, p: *mut PyObject) -> PyObjectRef {
         // that one stays its C identity.
         tables().by_object.entry(addr(&obj)).or_insert(p as usize);
         obj
+    }
+}
+
+/// The interpreter object a proxy is linked to, if it has one yet (not for static objects).
+///
+/// # Safety
+/// `p` is a live proxy made by `allocate`.
+pub unsafe fn linked_object(p: *mut PyObject) -> Option<PyObjectRef> {
+    // SAFETY: see the function's contract; `object` is an owned reference or null.
+    unsafe {
+        let obj = NonNull::new((*pre_header(p)).object)?;
+        let owned = PyObjectRef::from_raw(obj);
+        let clone = owned.clone();
+        let _ = owned.into_raw();
+        Some(clone)
     }
 }
 
@@ -218,6 +249,7 @@ pub unsafe extern "C" fn proxy_dealloc(p: *mut PyObject) {
                 crate::capi::object::Py_DecRef(item);
             }
         }
+        mirror::dealloc(p, has_type_flag(p, Py_TPFLAGS_LIST_SUBCLASS));
         if has_type_flag(p, Py_TPFLAGS_UNICODE_SUBCLASS) {
             // A non-ASCII str owns its UTF-8 cache (`utf8_of`).
             let base = p.cast::<u8>();
@@ -231,7 +263,7 @@ pub unsafe extern "C" fn proxy_dealloc(p: *mut PyObject) {
     }
 }
 
-fn type_ptr(symbol: &str) -> *mut PyTypeObject {
+pub(crate) fn type_ptr(symbol: &str) -> *mut PyTypeObject {
     statics::address(symbol).unwrap_or_default().cast()
 }
 
@@ -308,6 +340,12 @@ fn materialise(vm: &VirtualMachine, obj: &PyObjectRef) -> *mut PyObject {
             core::ptr::copy_nonoverlapping(items.as_ptr(), slots, items.len());
         }
         return p;
+    }
+    if let Some(kind) = mirror::kind_of(obj) {
+        return mirror::materialise(obj, kind, ty);
+    }
+    if let Some(capsule) = obj.downcast_ref::<crate::capi::pycapsule::PyCapsule>() {
+        return crate::capi::pycapsule::materialise(obj, capsule);
     }
     if obj.downcast_ref::<PyType>().is_some() {
         // A class without a static type object: its heap type object stands for it.
@@ -585,6 +623,9 @@ unsafe fn build_from_c(vm: &VirtualMachine, p: *mut PyObject) -> PyObjectRef {
                 text.push(c);
             }
             return vm.ctx.new_str(text).into();
+        }
+        if has_type_flag(p, Py_TPFLAGS_LIST_SUBCLASS) {
+            return mirror::build_list(vm, p);
         }
         if has_type_flag(p, Py_TPFLAGS_BYTES_SUBCLASS) {
             let len = (*p.cast::<PyVarObject>()).ob_size as usize;

@@ -13,7 +13,10 @@ thread_local! {
 /// Runs `f` (a call into C) with `vm` as this thread's interpreter.
 pub fn enter<R>(vm: &VirtualMachine, f: impl FnOnce() -> R) -> R {
     let outer = CURRENT.with(|c| c.replace(vm));
+    // Every crossing into C is a reconciliation point for mirrored containers.
+    crate::bridge::mirror::entering_c(vm);
     let result = f();
+    crate::bridge::mirror::leaving_c(vm);
     CURRENT.with(|c| c.set(outer));
     result
 }

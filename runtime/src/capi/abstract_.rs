@@ -61,8 +61,12 @@ fn type_name(obj: &PyObjectRef) -> String {
 }
 
 /// Calls `callable` and hands the result to C as a new reference.
+/// Python code runs in between, so mirrored containers are reconciled around it.
 fn call(vm: &VirtualMachine, callable: &PyObjectRef, args: FuncArgs) -> PyResult<*mut PyObject> {
-    Ok(to_c(vm, &callable.call_with_args(args, vm)?))
+    crate::bridge::mirror::leaving_c(vm);
+    let result = callable.call_with_args(args, vm);
+    crate::bridge::mirror::entering_c(vm);
+    Ok(to_c(vm, &result?))
 }
 
 /// Keyword arguments from a dict, as `f(**kwargs)` takes them (str keys only).

@@ -5,12 +5,16 @@
 pub mod abstract_;
 pub mod boolobject;
 pub mod bytesobject;
+pub mod dictobject;
 pub mod floatobject;
 pub mod import;
+pub mod listobject;
 pub mod longobject;
 pub mod modsupport;
 pub mod object;
+pub mod pycapsule;
 pub mod pyerrors;
+pub mod setobject;
 pub mod tupleobject;
 pub mod unicodeobject;
 pub mod warnings;

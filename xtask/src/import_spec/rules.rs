@@ -213,8 +213,20 @@ pub fn ret_ref(name: &str, returns: &str, refcounts: &HashMap<String, RefKind>) 
     if !ret.is_object_pointer() {
         return None;
     }
+    if BORROWED_UNLISTED.contains(&name) {
+        return Some(RefKind::Borrowed);
+    }
     Some(refcounts.get(name).copied().unwrap_or(RefKind::New))
 }
+
+/// Functions refcounts.dat does not list that return borrowed references (their CPython
+/// sources say so: these are the dict lookups behind `PyDict_GetItemWithError`).
+const BORROWED_UNLISTED: &[&str] = &[
+    "_PyDict_GetItem_KnownHash",
+    "_PyDict_GetItemWithError",
+    "_PyDict_GetItemIdWithError",
+    "_PyDict_GetItemStringWithError",
+];
 
 pub const SINGLETONS: &[&str] =
     &["_Py_NoneStruct", "_Py_NotImplementedStruct", "_Py_EllipsisObject", "_Py_TrueStruct", "_Py_FalseStruct"];

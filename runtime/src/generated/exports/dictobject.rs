@@ -13,159 +13,160 @@ use crate::generated::registry::idx;
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyDict_Clear(mp: *mut PyObject) {
     crate::registry::record_call(idx::PyDict_Clear);
-    crate::missing::called(idx::PyDict_Clear);
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::dictobject::PyDict_Clear(mp) }
 }
 
 /// `int PyDict_Contains(PyObject *mp, PyObject *key)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyDict_Contains(mp: *mut PyObject, key: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyDict_Contains);
-    crate::missing::called(idx::PyDict_Contains);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::dictobject::PyDict_Contains(mp, key) }
 }
 
 /// `PyObject *PyDict_Copy(PyObject *mp)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyDict_Copy(mp: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyDict_Copy);
-    crate::missing::called(idx::PyDict_Copy);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::dictobject::PyDict_Copy(mp) }
 }
 
 /// `int PyDict_DelItem(PyObject *mp, PyObject *key)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyDict_DelItem(mp: *mut PyObject, key: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyDict_DelItem);
-    crate::missing::called(idx::PyDict_DelItem);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::dictobject::PyDict_DelItem(mp, key) }
 }
 
 /// `int PyDict_DelItemString(PyObject *dp, const char *key)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyDict_DelItemString(dp: *mut PyObject, key: *const c_char) -> c_int {
     crate::registry::record_call(idx::PyDict_DelItemString);
-    crate::missing::called(idx::PyDict_DelItemString);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::dictobject::PyDict_DelItemString(dp, key) }
 }
 
 /// `PyObject *PyDict_GetItem(PyObject *mp, PyObject *key)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyDict_GetItem(mp: *mut PyObject, key: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyDict_GetItem);
-    crate::missing::called(idx::PyDict_GetItem);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::dictobject::PyDict_GetItem(mp, key) }
 }
 
 /// `PyObject *PyDict_GetItemString(PyObject *dp, const char *key)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyDict_GetItemString(dp: *mut PyObject, key: *const c_char) -> *mut PyObject {
     crate::registry::record_call(idx::PyDict_GetItemString);
-    crate::missing::called(idx::PyDict_GetItemString);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::dictobject::PyDict_GetItemString(dp, key) }
 }
 
 /// `PyObject *PyDict_GetItemWithError(PyObject *mp, PyObject *key)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyDict_GetItemWithError(mp: *mut PyObject, key: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyDict_GetItemWithError);
-    crate::missing::called(idx::PyDict_GetItemWithError);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::dictobject::PyDict_GetItemWithError(mp, key) }
 }
 
 /// `PyObject *PyDict_Items(PyObject *mp)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyDict_Items(mp: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyDict_Items);
-    crate::missing::called(idx::PyDict_Items);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::dictobject::PyDict_Items(mp) }
 }
 
 /// `PyObject *PyDict_Keys(PyObject *mp)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyDict_Keys(mp: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyDict_Keys);
-    crate::missing::called(idx::PyDict_Keys);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::dictobject::PyDict_Keys(mp) }
 }
 
 /// `int PyDict_Merge(PyObject *mp, PyObject *other, int override)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyDict_Merge(mp: *mut PyObject, other: *mut PyObject, override_: c_int) -> c_int {
     crate::registry::record_call(idx::PyDict_Merge);
-    crate::missing::called(idx::PyDict_Merge);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::dictobject::PyDict_Merge(mp, other, override_) }
 }
 
 /// `int PyDict_MergeFromSeq2(PyObject *d, PyObject *seq2, int override)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyDict_MergeFromSeq2(d: *mut PyObject, seq2: *mut PyObject, override_: c_int) -> c_int {
     crate::registry::record_call(idx::PyDict_MergeFromSeq2);
-    crate::missing::called(idx::PyDict_MergeFromSeq2);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::dictobject::PyDict_MergeFromSeq2(d, seq2, override_) }
 }
 
 /// `PyObject *PyDict_New(void)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyDict_New() -> *mut PyObject {
     crate::registry::record_call(idx::PyDict_New);
-    crate::missing::called(idx::PyDict_New);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::dictobject::PyDict_New() }
 }
 
 /// `int PyDict_Next(PyObject *mp, Py_ssize_t *pos, PyObject **key, PyObject **value)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyDict_Next(mp: *mut PyObject, pos: *mut Py_ssize_t, key: *mut *mut PyObject, value: *mut *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyDict_Next);
-    crate::missing::called(idx::PyDict_Next);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::dictobject::PyDict_Next(mp, pos, key, value) }
 }
 
 /// `PyObject *PyDict_SetDefault(PyObject *mp, PyObject *key, PyObject *defaultobj)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyDict_SetDefault(mp: *mut PyObject, key: *mut PyObject, defaultobj: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyDict_SetDefault);
-    crate::missing::called(idx::PyDict_SetDefault);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::dictobject::PyDict_SetDefault(mp, key, defaultobj) }
 }
 
 /// `int PyDict_SetItem(PyObject *mp, PyObject *key, PyObject *item)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyDict_SetItem(mp: *mut PyObject, key: *mut PyObject, item: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyDict_SetItem);
-    crate::missing::called(idx::PyDict_SetItem);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::dictobject::PyDict_SetItem(mp, key, item) }
 }
 
 /// `int PyDict_SetItemString(PyObject *dp, const char *key, PyObject *item)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyDict_SetItemString(dp: *mut PyObject, key: *const c_char, item: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyDict_SetItemString);
-    crate::missing::called(idx::PyDict_SetItemString);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::dictobject::PyDict_SetItemString(dp, key, item) }
 }
 
 /// `Py_ssize_t PyDict_Size(PyObject *mp)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyDict_Size(mp: *mut PyObject) -> Py_ssize_t {
     crate::registry::record_call(idx::PyDict_Size);
-    crate::missing::called(idx::PyDict_Size);
-    (-1i64) as Py_ssize_t
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::dictobject::PyDict_Size(mp) }
 }
 
 /// `int PyDict_Update(PyObject *mp, PyObject *other)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyDict_Update(mp: *mut PyObject, other: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyDict_Update);
-    crate::missing::called(idx::PyDict_Update);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::dictobject::PyDict_Update(mp, other) }
 }
 
 /// `PyObject *PyDict_Values(PyObject *mp)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyDict_Values(mp: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyDict_Values);
-    crate::missing::called(idx::PyDict_Values);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::dictobject::PyDict_Values(mp) }
 }
 
 /// `PyObject *PyObject_GenericGetDict(PyObject *o, void *context)`
@@ -204,8 +205,8 @@ pub unsafe extern "C" fn _PyDict_ContainsId(arg0: *mut PyObject, arg1: *mut c_vo
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _PyDict_Contains_KnownHash(arg0: *mut PyObject, arg1: *mut PyObject, arg2: Py_hash_t) -> c_int {
     crate::registry::record_call(idx::_PyDict_Contains_KnownHash);
-    crate::missing::called(idx::_PyDict_Contains_KnownHash);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::dictobject::_PyDict_Contains_KnownHash(arg0, arg1, arg2) }
 }
 
 /// `void _PyDict_DebugMallocStats(FILE *out)`
@@ -235,8 +236,8 @@ pub unsafe extern "C" fn _PyDict_DelItemIf(mp: *mut PyObject, key: *mut PyObject
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _PyDict_DelItem_KnownHash(mp: *mut PyObject, key: *mut PyObject, hash: Py_hash_t) -> c_int {
     crate::registry::record_call(idx::_PyDict_DelItem_KnownHash);
-    crate::missing::called(idx::_PyDict_DelItem_KnownHash);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::dictobject::_PyDict_DelItem_KnownHash(mp, key, hash) }
 }
 
 /// `PyObject *_PyDict_GetItemIdWithError(PyObject *dp, _Py_Identifier *key)`
@@ -251,39 +252,40 @@ pub unsafe extern "C" fn _PyDict_GetItemIdWithError(dp: *mut PyObject, key: *mut
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _PyDict_GetItemStringWithError(arg0: *mut PyObject, arg1: *const c_char) -> *mut PyObject {
     crate::registry::record_call(idx::_PyDict_GetItemStringWithError);
-    crate::missing::called(idx::_PyDict_GetItemStringWithError);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::dictobject::_PyDict_GetItemStringWithError(arg0, arg1) }
 }
 
 /// `PyObject *_PyDict_GetItemWithError(PyObject *dp, PyObject *key)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _PyDict_GetItemWithError(dp: *mut PyObject, key: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::_PyDict_GetItemWithError);
-    crate::missing::called(idx::_PyDict_GetItemWithError);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::dictobject::_PyDict_GetItemWithError(dp, key) }
 }
 
 /// `PyObject *_PyDict_GetItem_KnownHash(PyObject *mp, PyObject *key, Py_hash_t hash)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _PyDict_GetItem_KnownHash(mp: *mut PyObject, key: *mut PyObject, hash: Py_hash_t) -> *mut PyObject {
     crate::registry::record_call(idx::_PyDict_GetItem_KnownHash);
-    crate::missing::called(idx::_PyDict_GetItem_KnownHash);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::dictobject::_PyDict_GetItem_KnownHash(mp, key, hash) }
 }
 
 /// `int _PyDict_HasOnlyStringKeys(PyObject *mp)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _PyDict_HasOnlyStringKeys(mp: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::_PyDict_HasOnlyStringKeys);
-    crate::missing::called(idx::_PyDict_HasOnlyStringKeys);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::dictobject::_PyDict_HasOnlyStringKeys(mp) }
 }
 
 /// `void _PyDict_MaybeUntrack(PyObject *mp)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _PyDict_MaybeUntrack(mp: *mut PyObject) {
     crate::registry::record_call(idx::_PyDict_MaybeUntrack);
-    crate::missing::called(idx::_PyDict_MaybeUntrack);
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::dictobject::_PyDict_MaybeUntrack(mp) }
 }
 
 /// `int _PyDict_MergeEx(PyObject *mp, PyObject *other, int override)`
@@ -298,24 +300,24 @@ pub unsafe extern "C" fn _PyDict_MergeEx(mp: *mut PyObject, other: *mut PyObject
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _PyDict_NewPresized(minused: Py_ssize_t) -> *mut PyObject {
     crate::registry::record_call(idx::_PyDict_NewPresized);
-    crate::missing::called(idx::_PyDict_NewPresized);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::dictobject::_PyDict_NewPresized(minused) }
 }
 
 /// `int _PyDict_Next(PyObject *mp, Py_ssize_t *pos, PyObject **key, PyObject **value, Py_hash_t *hash)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _PyDict_Next(mp: *mut PyObject, pos: *mut Py_ssize_t, key: *mut *mut PyObject, value: *mut *mut PyObject, hash: *mut Py_hash_t) -> c_int {
     crate::registry::record_call(idx::_PyDict_Next);
-    crate::missing::called(idx::_PyDict_Next);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::dictobject::_PyDict_Next(mp, pos, key, value, hash) }
 }
 
 /// `PyObject *_PyDict_Pop(PyObject *arg0, PyObject *arg1, PyObject *arg2)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _PyDict_Pop(arg0: *mut PyObject, arg1: *mut PyObject, arg2: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::_PyDict_Pop);
-    crate::missing::called(idx::_PyDict_Pop);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::dictobject::_PyDict_Pop(arg0, arg1, arg2) }
 }
 
 /// `int _PyDict_SetItemId(PyObject *dp, _Py_Identifier *key, PyObject *item)`
@@ -330,8 +332,8 @@ pub unsafe extern "C" fn _PyDict_SetItemId(dp: *mut PyObject, key: *mut c_void, 
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _PyDict_SetItem_KnownHash(mp: *mut PyObject, key: *mut PyObject, item: *mut PyObject, hash: Py_hash_t) -> c_int {
     crate::registry::record_call(idx::_PyDict_SetItem_KnownHash);
-    crate::missing::called(idx::_PyDict_SetItem_KnownHash);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::dictobject::_PyDict_SetItem_KnownHash(mp, key, item, hash) }
 }
 
 /// `Py_ssize_t _PyDict_SizeOf(PyDictObject *arg0)`

@@ -13,88 +13,88 @@ use crate::generated::registry::idx;
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyList_Append(list: *mut PyObject, item: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyList_Append);
-    crate::missing::called(idx::PyList_Append);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::listobject::PyList_Append(list, item) }
 }
 
 /// `PyObject *PyList_AsTuple(PyObject *list)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyList_AsTuple(list: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyList_AsTuple);
-    crate::missing::called(idx::PyList_AsTuple);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::listobject::PyList_AsTuple(list) }
 }
 
 /// `PyObject *PyList_GetItem(PyObject *list, Py_ssize_t index)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyList_GetItem(list: *mut PyObject, index: Py_ssize_t) -> *mut PyObject {
     crate::registry::record_call(idx::PyList_GetItem);
-    crate::missing::called(idx::PyList_GetItem);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::listobject::PyList_GetItem(list, index) }
 }
 
 /// `PyObject *PyList_GetSlice(PyObject *list, Py_ssize_t low, Py_ssize_t high)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyList_GetSlice(list: *mut PyObject, low: Py_ssize_t, high: Py_ssize_t) -> *mut PyObject {
     crate::registry::record_call(idx::PyList_GetSlice);
-    crate::missing::called(idx::PyList_GetSlice);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::listobject::PyList_GetSlice(list, low, high) }
 }
 
 /// `int PyList_Insert(PyObject *list, Py_ssize_t index, PyObject *item)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyList_Insert(list: *mut PyObject, index: Py_ssize_t, item: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyList_Insert);
-    crate::missing::called(idx::PyList_Insert);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::listobject::PyList_Insert(list, index, item) }
 }
 
 /// `PyObject *PyList_New(Py_ssize_t size)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyList_New(size: Py_ssize_t) -> *mut PyObject {
     crate::registry::record_call(idx::PyList_New);
-    crate::missing::called(idx::PyList_New);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::listobject::PyList_New(size) }
 }
 
 /// `int PyList_Reverse(PyObject *list)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyList_Reverse(list: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyList_Reverse);
-    crate::missing::called(idx::PyList_Reverse);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::listobject::PyList_Reverse(list) }
 }
 
 /// `int PyList_SetItem(PyObject *list, Py_ssize_t index, PyObject *item)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyList_SetItem(list: *mut PyObject, index: Py_ssize_t, item: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyList_SetItem);
-    crate::missing::called(idx::PyList_SetItem);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::listobject::PyList_SetItem(list, index, item) }
 }
 
 /// `int PyList_SetSlice(PyObject *list, Py_ssize_t low, Py_ssize_t high, PyObject *itemlist)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyList_SetSlice(list: *mut PyObject, low: Py_ssize_t, high: Py_ssize_t, itemlist: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyList_SetSlice);
-    crate::missing::called(idx::PyList_SetSlice);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::listobject::PyList_SetSlice(list, low, high, itemlist) }
 }
 
 /// `Py_ssize_t PyList_Size(PyObject *list)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyList_Size(list: *mut PyObject) -> Py_ssize_t {
     crate::registry::record_call(idx::PyList_Size);
-    crate::missing::called(idx::PyList_Size);
-    (-1i64) as Py_ssize_t
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::listobject::PyList_Size(list) }
 }
 
 /// `int PyList_Sort(PyObject *list)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyList_Sort(list: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyList_Sort);
-    crate::missing::called(idx::PyList_Sort);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::listobject::PyList_Sort(list) }
 }
 
 /// `void _PyList_DebugMallocStats(FILE *out)`
@@ -108,6 +108,6 @@ pub unsafe extern "C" fn _PyList_DebugMallocStats(out: *mut c_void) {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _PyList_Extend(arg0: *mut c_void, arg1: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::_PyList_Extend);
-    crate::missing::called(idx::_PyList_Extend);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::listobject::_PyList_Extend(arg0, arg1) }
 }

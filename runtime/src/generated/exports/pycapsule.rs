@@ -13,86 +13,86 @@ use crate::generated::registry::idx;
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyCapsule_GetContext(capsule: *mut PyObject) -> *mut c_void {
     crate::registry::record_call(idx::PyCapsule_GetContext);
-    crate::missing::called(idx::PyCapsule_GetContext);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pycapsule::PyCapsule_GetContext(capsule) }
 }
 
 /// `PyCapsule_Destructor PyCapsule_GetDestructor(PyObject *capsule)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyCapsule_GetDestructor(capsule: *mut PyObject) -> *mut c_void {
     crate::registry::record_call(idx::PyCapsule_GetDestructor);
-    crate::missing::called(idx::PyCapsule_GetDestructor);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pycapsule::PyCapsule_GetDestructor(capsule) }
 }
 
 /// `const char *PyCapsule_GetName(PyObject *capsule)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyCapsule_GetName(capsule: *mut PyObject) -> *const c_char {
     crate::registry::record_call(idx::PyCapsule_GetName);
-    crate::missing::called(idx::PyCapsule_GetName);
-    ::core::ptr::null()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pycapsule::PyCapsule_GetName(capsule) }
 }
 
 /// `void *PyCapsule_GetPointer(PyObject *capsule, const char *name)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyCapsule_GetPointer(capsule: *mut PyObject, name: *const c_char) -> *mut c_void {
     crate::registry::record_call(idx::PyCapsule_GetPointer);
-    crate::missing::called(idx::PyCapsule_GetPointer);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pycapsule::PyCapsule_GetPointer(capsule, name) }
 }
 
 /// `void *PyCapsule_Import(const char *name, int no_block)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyCapsule_Import(name: *const c_char, no_block: c_int) -> *mut c_void {
     crate::registry::record_call(idx::PyCapsule_Import);
-    crate::missing::called(idx::PyCapsule_Import);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pycapsule::PyCapsule_Import(name, no_block) }
 }
 
 /// `int PyCapsule_IsValid(PyObject *capsule, const char *name)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyCapsule_IsValid(capsule: *mut PyObject, name: *const c_char) -> c_int {
     crate::registry::record_call(idx::PyCapsule_IsValid);
-    crate::missing::called(idx::PyCapsule_IsValid);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pycapsule::PyCapsule_IsValid(capsule, name) }
 }
 
 /// `PyObject *PyCapsule_New(void *pointer, const char *name, PyCapsule_Destructor destructor)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyCapsule_New(pointer: *mut c_void, name: *const c_char, destructor: *mut c_void) -> *mut PyObject {
     crate::registry::record_call(idx::PyCapsule_New);
-    crate::missing::called(idx::PyCapsule_New);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pycapsule::PyCapsule_New(pointer, name, destructor) }
 }
 
 /// `int PyCapsule_SetContext(PyObject *capsule, void *context)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyCapsule_SetContext(capsule: *mut PyObject, context: *mut c_void) -> c_int {
     crate::registry::record_call(idx::PyCapsule_SetContext);
-    crate::missing::called(idx::PyCapsule_SetContext);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pycapsule::PyCapsule_SetContext(capsule, context) }
 }
 
 /// `int PyCapsule_SetDestructor(PyObject *capsule, PyCapsule_Destructor destructor)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyCapsule_SetDestructor(capsule: *mut PyObject, destructor: *mut c_void) -> c_int {
     crate::registry::record_call(idx::PyCapsule_SetDestructor);
-    crate::missing::called(idx::PyCapsule_SetDestructor);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pycapsule::PyCapsule_SetDestructor(capsule, destructor) }
 }
 
 /// `int PyCapsule_SetName(PyObject *capsule, const char *name)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyCapsule_SetName(capsule: *mut PyObject, name: *const c_char) -> c_int {
     crate::registry::record_call(idx::PyCapsule_SetName);
-    crate::missing::called(idx::PyCapsule_SetName);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pycapsule::PyCapsule_SetName(capsule, name) }
 }
 
 /// `int PyCapsule_SetPointer(PyObject *capsule, void *pointer)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyCapsule_SetPointer(capsule: *mut PyObject, pointer: *mut c_void) -> c_int {
     crate::registry::record_call(idx::PyCapsule_SetPointer);
-    crate::missing::called(idx::PyCapsule_SetPointer);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pycapsule::PyCapsule_SetPointer(capsule, pointer) }
 }

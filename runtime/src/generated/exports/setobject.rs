@@ -13,78 +13,78 @@ use crate::generated::registry::idx;
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyFrozenSet_New(iterable: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyFrozenSet_New);
-    crate::missing::called(idx::PyFrozenSet_New);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::setobject::PyFrozenSet_New(iterable) }
 }
 
 /// `int PySet_Add(PyObject *set, PyObject *key)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PySet_Add(set: *mut PyObject, key: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PySet_Add);
-    crate::missing::called(idx::PySet_Add);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::setobject::PySet_Add(set, key) }
 }
 
 /// `int PySet_Clear(PyObject *set)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PySet_Clear(set: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PySet_Clear);
-    crate::missing::called(idx::PySet_Clear);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::setobject::PySet_Clear(set) }
 }
 
 /// `int PySet_Contains(PyObject *anyset, PyObject *key)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PySet_Contains(anyset: *mut PyObject, key: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PySet_Contains);
-    crate::missing::called(idx::PySet_Contains);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::setobject::PySet_Contains(anyset, key) }
 }
 
 /// `int PySet_Discard(PyObject *set, PyObject *key)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PySet_Discard(set: *mut PyObject, key: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PySet_Discard);
-    crate::missing::called(idx::PySet_Discard);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::setobject::PySet_Discard(set, key) }
 }
 
 /// `PyObject *PySet_New(PyObject *iterable)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PySet_New(iterable: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PySet_New);
-    crate::missing::called(idx::PySet_New);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::setobject::PySet_New(iterable) }
 }
 
 /// `PyObject *PySet_Pop(PyObject *set)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PySet_Pop(set: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PySet_Pop);
-    crate::missing::called(idx::PySet_Pop);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::setobject::PySet_Pop(set) }
 }
 
 /// `Py_ssize_t PySet_Size(PyObject *anyset)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PySet_Size(anyset: *mut PyObject) -> Py_ssize_t {
     crate::registry::record_call(idx::PySet_Size);
-    crate::missing::called(idx::PySet_Size);
-    (-1i64) as Py_ssize_t
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::setobject::PySet_Size(anyset) }
 }
 
 /// `int _PySet_NextEntry(PyObject *set, Py_ssize_t *pos, PyObject **key, Py_hash_t *hash)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _PySet_NextEntry(set: *mut PyObject, pos: *mut Py_ssize_t, key: *mut *mut PyObject, hash: *mut Py_hash_t) -> c_int {
     crate::registry::record_call(idx::_PySet_NextEntry);
-    crate::missing::called(idx::_PySet_NextEntry);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::setobject::_PySet_NextEntry(set, pos, key, hash) }
 }
 
 /// `int _PySet_Update(PyObject *set, PyObject *iterable)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _PySet_Update(set: *mut PyObject, iterable: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::_PySet_Update);
-    crate::missing::called(idx::_PySet_Update);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::setobject::_PySet_Update(set, iterable) }
 }
