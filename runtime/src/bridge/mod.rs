@@ -5,6 +5,7 @@
 pub mod call;
 pub mod crash;
 pub mod errors;
+pub mod gil;
 pub mod layout;
 pub mod mirror;
 pub mod object;

@@ -61,10 +61,12 @@ fn type_name(obj: &PyObjectRef) -> String {
 }
 
 /// Calls `callable` and hands the result to C as a new reference.
-/// Python code runs in between, so mirrored containers are reconciled around it.
+/// Python code runs in between, so mirrored containers are reconciled around it and the
+/// lock C runs under is let go.
 fn call(vm: &VirtualMachine, callable: &PyObjectRef, args: FuncArgs) -> PyResult<*mut PyObject> {
     crate::bridge::mirror::leaving_c(vm);
-    let result = callable.call_with_args(args, vm);
+    // Other threads may run C while this one runs Python, as under CPython's GIL.
+    let result = crate::bridge::gil::released(|| callable.call_with_args(args, vm));
     crate::bridge::mirror::entering_c(vm);
     Ok(to_c(vm, &result?))
 }

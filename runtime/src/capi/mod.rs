@@ -5,6 +5,7 @@
 pub mod abstract_;
 pub mod boolobject;
 pub mod bytesobject;
+pub mod ceval;
 pub mod dictobject;
 pub mod floatobject;
 pub mod import;
@@ -14,6 +15,7 @@ pub mod modsupport;
 pub mod object;
 pub mod pycapsule;
 pub mod pyerrors;
+pub mod pystate;
 pub mod setobject;
 pub mod tupleobject;
 pub mod unicodeobject;

@@ -133,7 +133,8 @@ pub unsafe extern "C" fn PyEval_GetLocals() -> *mut PyObject {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyEval_InitThreads() {
     crate::registry::record_call(idx::PyEval_InitThreads);
-    crate::missing::called(idx::PyEval_InitThreads);
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::ceval::PyEval_InitThreads() }
 }
 
 /// `int PyEval_MergeCompilerFlags(PyCompilerFlags *cf)`
@@ -162,15 +163,16 @@ pub unsafe extern "C" fn PyEval_ReleaseThread(tstate: *mut c_void) {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyEval_RestoreThread(tstate: *mut c_void) {
     crate::registry::record_call(idx::PyEval_RestoreThread);
-    crate::missing::called(idx::PyEval_RestoreThread);
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::ceval::PyEval_RestoreThread(tstate) }
 }
 
 /// `PyThreadState *PyEval_SaveThread(void)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyEval_SaveThread() -> *mut c_void {
     crate::registry::record_call(idx::PyEval_SaveThread);
-    crate::missing::called(idx::PyEval_SaveThread);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::ceval::PyEval_SaveThread() }
 }
 
 /// `void PyEval_SetProfile(Py_tracefunc func, PyObject *obj)`
@@ -191,8 +193,8 @@ pub unsafe extern "C" fn PyEval_SetTrace(func: *mut c_void, obj: *mut PyObject) 
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyEval_ThreadsInitialized() -> c_int {
     crate::registry::record_call(idx::PyEval_ThreadsInitialized);
-    crate::missing::called(idx::PyEval_ThreadsInitialized);
-    0
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::ceval::PyEval_ThreadsInitialized() }
 }
 
 /// `int Py_AddPendingCall(int (*)(void *) func, void *arg)`

@@ -13,31 +13,32 @@ use crate::generated::registry::idx;
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyGILState_Check() -> c_int {
     crate::registry::record_call(idx::PyGILState_Check);
-    crate::missing::called(idx::PyGILState_Check);
-    0
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pystate::PyGILState_Check() }
 }
 
 /// `PyGILState_STATE PyGILState_Ensure(void)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyGILState_Ensure() -> c_int {
     crate::registry::record_call(idx::PyGILState_Ensure);
-    crate::missing::called(idx::PyGILState_Ensure);
-    0
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pystate::PyGILState_Ensure() }
 }
 
 /// `PyThreadState *PyGILState_GetThisThreadState(void)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyGILState_GetThisThreadState() -> *mut c_void {
     crate::registry::record_call(idx::PyGILState_GetThisThreadState);
-    crate::missing::called(idx::PyGILState_GetThisThreadState);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pystate::PyGILState_GetThisThreadState() }
 }
 
 /// `void PyGILState_Release(PyGILState_STATE arg0)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyGILState_Release(arg0: c_int) {
     crate::registry::record_call(idx::PyGILState_Release);
-    crate::missing::called(idx::PyGILState_Release);
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pystate::PyGILState_Release(arg0) }
 }
 
 /// `void PyInterpreterState_Clear(PyInterpreterState *interp)`
@@ -58,8 +59,8 @@ pub unsafe extern "C" fn PyInterpreterState_Delete(interp: *mut c_void) {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyInterpreterState_Get() -> *mut c_void {
     crate::registry::record_call(idx::PyInterpreterState_Get);
-    crate::missing::called(idx::PyInterpreterState_Get);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pystate::PyInterpreterState_Get() }
 }
 
 /// `PyObject *PyInterpreterState_GetDict(PyInterpreterState *arg0)`
@@ -74,8 +75,8 @@ pub unsafe extern "C" fn PyInterpreterState_GetDict(arg0: *mut c_void) -> *mut P
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyInterpreterState_GetID(interp: *mut c_void) -> i64 {
     crate::registry::record_call(idx::PyInterpreterState_GetID);
-    crate::missing::called(idx::PyInterpreterState_GetID);
-    (-1i64) as i64
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pystate::PyInterpreterState_GetID(interp) }
 }
 
 /// `PyInterpreterState *PyInterpreterState_Head(void)`
@@ -90,8 +91,8 @@ pub unsafe extern "C" fn PyInterpreterState_Head() -> *mut c_void {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyInterpreterState_Main() -> *mut c_void {
     crate::registry::record_call(idx::PyInterpreterState_Main);
-    crate::missing::called(idx::PyInterpreterState_Main);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pystate::PyInterpreterState_Main() }
 }
 
 /// `PyInterpreterState *PyInterpreterState_New(void)`
@@ -174,16 +175,16 @@ pub unsafe extern "C" fn PyThreadState_EnterTracing(tstate: *mut c_void) {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyThreadState_Get() -> *mut c_void {
     crate::registry::record_call(idx::PyThreadState_Get);
-    crate::missing::called(idx::PyThreadState_Get);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pystate::PyThreadState_Get() }
 }
 
 /// `PyObject *PyThreadState_GetDict(void)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyThreadState_GetDict() -> *mut PyObject {
     crate::registry::record_call(idx::PyThreadState_GetDict);
-    crate::missing::called(idx::PyThreadState_GetDict);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pystate::PyThreadState_GetDict() }
 }
 
 /// `PyFrameObject *PyThreadState_GetFrame(PyThreadState *tstate)`
@@ -206,8 +207,8 @@ pub unsafe extern "C" fn PyThreadState_GetID(tstate: *mut c_void) -> u64 {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyThreadState_GetInterpreter(tstate: *mut c_void) -> *mut c_void {
     crate::registry::record_call(idx::PyThreadState_GetInterpreter);
-    crate::missing::called(idx::PyThreadState_GetInterpreter);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pystate::PyThreadState_GetInterpreter(tstate) }
 }
 
 /// `void PyThreadState_LeaveTracing(PyThreadState *tstate)`
@@ -386,8 +387,8 @@ pub unsafe extern "C" fn _PyThreadState_Prealloc(arg0: *mut c_void) -> *mut c_vo
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _PyThreadState_UncheckedGet() -> *mut c_void {
     crate::registry::record_call(idx::_PyThreadState_UncheckedGet);
-    crate::missing::called(idx::_PyThreadState_UncheckedGet);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pystate::_PyThreadState_UncheckedGet() }
 }
 
 /// `PyObject *_PyThread_CurrentExceptions(void)`
