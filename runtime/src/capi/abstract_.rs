@@ -445,3 +445,32 @@ pub unsafe fn PySequence_List(o: *mut PyObject) -> *mut PyObject {
     // SAFETY: the caller passes a live object (C-API contract).
     unsafe { unary(o, |vm, o| vm.ctx.types.list_type.as_object().call((o,), vm)) }
 }
+
+/// Whether `o` is an iterator: its class defines `__next__` (CPython: `tp_iternext` is
+/// set and is not the "not implemented" placeholder).
+#[capi]
+pub unsafe fn PyIter_Check(o: *mut PyObject) -> core::ffi::c_int {
+    if o.is_null() {
+        return 0;
+    }
+    // SAFETY: the caller passes a live object (C-API contract).
+    crate::bridge::vm::with(|vm| unsafe { from_c(vm, o) }.class().has_attr(vm.ctx.intern_str("__next__")) as _)
+        .unwrap_or(0)
+}
+
+/// `n` in base 2, 8, 10 or 16 with Python's prefixes (`bin`, `oct`, `str`, `hex`).
+#[capi]
+pub unsafe fn PyNumber_ToBase(n: *mut PyObject, base: core::ffi::c_int) -> *mut PyObject {
+    with_vm(NULL, |vm| {
+        let builtin = match base {
+            2 => "bin",
+            8 => "oct",
+            10 => "str",
+            16 => "hex",
+            _ => return Err(vm.new_system_error("PyNumber_ToBase: base must be 2, 8, 10 or 16".to_owned())),
+        };
+        // SAFETY: the caller passes a live object (C-API contract).
+        let index: PyObjectRef = unsafe { live(vm, n) }?.try_index(vm)?.into();
+        Ok(to_c(vm, &vm.builtins.get_attr(builtin, vm)?.call((index,), vm)?))
+    })
+}

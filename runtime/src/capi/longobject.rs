@@ -4,7 +4,7 @@ use core::ffi::{c_double, c_long, c_longlong, c_ulong, c_ulonglong};
 
 use dxpy_macros::capi;
 use rustpython_vm::builtins::{PyInt, PyIntRef};
-use rustpython_vm::{PyObjectRef, PyResult, VirtualMachine};
+use rustpython_vm::{AsObject, PyObjectRef, PyResult, VirtualMachine};
 
 use crate::bridge::errors::{bad_internal_call, with_vm};
 use crate::bridge::layout::*;
@@ -138,5 +138,32 @@ pub unsafe fn PyLong_AsDouble(pylong: *mut PyObject) -> c_double {
         // int.__float__ raises CPython's "int too large to convert to float".
         let int: PyObjectRef = vm.ctx.new_int(v).into();
         Ok(int.try_float(vm)?.to_f64())
+    })
+}
+
+/// `int(str, base)` of a C string (whitespace, sign, prefix and underscores as `int()`
+/// takes them); `*pend` is set to the end of the string, which was consumed whole.
+#[capi]
+pub unsafe fn PyLong_FromString(
+    str: *const core::ffi::c_char,
+    pend: *mut *mut core::ffi::c_char,
+    base: core::ffi::c_int,
+) -> *mut PyObject {
+    with_vm(core::ptr::null_mut(), |vm| {
+        if str.is_null() {
+            return Err(bad_internal_call(vm));
+        }
+        if base != 0 && !(2..=36).contains(&base) {
+            return Err(vm.new_value_error("int() arg 2 must be >= 2 and <= 36".to_owned()));
+        }
+        // SAFETY: the caller passes a NUL-terminated string (C-API contract).
+        let bytes = unsafe { core::ffi::CStr::from_ptr(str) }.to_bytes();
+        if !pend.is_null() {
+            // SAFETY: `pend` is writable; the end is within the caller's string.
+            unsafe { *pend = str.add(bytes.len()).cast_mut() };
+        }
+        let text = vm.ctx.new_str(String::from_utf8_lossy(bytes).into_owned());
+        let int = vm.ctx.types.int_type.as_object().call((text, base), vm)?;
+        Ok(to_c(vm, &int))
     })
 }

@@ -13,6 +13,7 @@ pub mod listobject;
 pub mod longobject;
 pub mod modsupport;
 pub mod object;
+pub mod pybuffer;
 pub mod pycapsule;
 pub mod pyerrors;
 pub mod pystate;

@@ -11,6 +11,7 @@ use rustpython_vm::{AsObject, PyObjectRef, PyResult, VirtualMachine};
 
 use crate::bridge::errors::{bad_internal_call, with_vm};
 use crate::bridge::layout::*;
+use crate::capi::c_text;
 use crate::bridge::object::{from_c, has_type_flag, is_fresh, new_unicode, read_char, to_c, unicode_parts};
 
 /// # Safety
@@ -283,6 +284,26 @@ pub unsafe fn PyUnicode_AsUTF8String(unicode: *mut PyObject) -> *mut PyObject {
         let s = unsafe { from_c(vm, unicode) };
         let b = vm.call_method(&s, "encode", (vm.ctx.new_str("utf-8"),))?;
         Ok(to_c(vm, &b))
+    })
+}
+
+/// `unicode.encode(encoding or "utf-8", errors or "strict")`.
+#[capi]
+pub unsafe fn PyUnicode_AsEncodedString(
+    unicode: *mut PyObject,
+    encoding: *const c_char,
+    errors: *const c_char,
+) -> *mut PyObject {
+    // SAFETY: the caller passes a live object or NULL (C-API contract).
+    if !unsafe { is_str(unicode) } {
+        return bad_argument(core::ptr::null_mut());
+    }
+    with_vm(core::ptr::null_mut(), |vm| {
+        // SAFETY: as above; the names are NULL or NUL-terminated.
+        let (s, encoding, errors) = unsafe { (from_c(vm, unicode), c_text(encoding), c_text(errors)) };
+        let encoding = vm.ctx.new_str(encoding.unwrap_or_else(|| "utf-8".into()));
+        let errors = vm.ctx.new_str(errors.unwrap_or_else(|| "strict".into()));
+        Ok(to_c(vm, &vm.call_method(&s, "encode", (encoding, errors))?))
     })
 }
 

@@ -58,3 +58,21 @@ PyObject *PyObject_CallMethodObjArgs(PyObject *obj, PyObject *name, ...) {
     if (args != small) free(args);
     return result;
 }
+
+PyObject *PyTuple_New(ptrdiff_t size);
+int PyTuple_SetItem(PyObject *tuple, ptrdiff_t pos, PyObject *item);
+void Py_IncRef(PyObject *o);
+
+PyObject *PyTuple_Pack(ptrdiff_t n, ...) {
+    PyObject *tuple = PyTuple_New(n);
+    if (tuple == NULL) return NULL;
+    va_list va;
+    va_start(va, n);
+    for (ptrdiff_t i = 0; i < n; i++) {
+        PyObject *item = va_arg(va, PyObject *);
+        Py_IncRef(item);
+        PyTuple_SetItem(tuple, i, item); /* a fresh tuple: cannot fail */
+    }
+    va_end(va);
+    return tuple;
+}

@@ -8,7 +8,8 @@
 unsafe extern "C" {
     fn PyObject_CallFunctionObjArgs();
     fn PyObject_CallMethodObjArgs();
+    fn PyTuple_Pack();
 }
 
 #[used]
-static KEEP: [unsafe extern "C" fn(); 2] = [PyObject_CallFunctionObjArgs, PyObject_CallMethodObjArgs];
+static KEEP: [unsafe extern "C" fn(); 3] = [PyObject_CallFunctionObjArgs, PyObject_CallMethodObjArgs, PyTuple_Pack];

@@ -29,8 +29,8 @@ pub unsafe extern "C" fn PyIndex_Check(o: *mut PyObject) -> c_int {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyIter_Check(o: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyIter_Check);
-    crate::missing::called(idx::PyIter_Check);
-    0
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::abstract_::PyIter_Check(o) }
 }
 
 /// `PyObject *PyIter_Next(PyObject *o)`
@@ -405,8 +405,8 @@ pub unsafe extern "C" fn PyNumber_Subtract(o1: *mut PyObject, o2: *mut PyObject)
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyNumber_ToBase(n: *mut PyObject, base: c_int) -> *mut PyObject {
     crate::registry::record_call(idx::PyNumber_ToBase);
-    crate::missing::called(idx::PyNumber_ToBase);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::abstract_::PyNumber_ToBase(n, base) }
 }
 
 /// `PyObject *PyNumber_TrueDivide(PyObject *o1, PyObject *o2)`

@@ -149,8 +149,8 @@ pub unsafe extern "C" fn PyLong_FromSsize_t(v: Py_ssize_t) -> *mut PyObject {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyLong_FromString(str: *const c_char, pend: *mut *mut c_char, base: c_int) -> *mut PyObject {
     crate::registry::record_call(idx::PyLong_FromString);
-    crate::missing::called(idx::PyLong_FromString);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::longobject::PyLong_FromString(str, pend, base) }
 }
 
 /// `PyObject *PyLong_FromUnicodeObject(PyObject *u, int base)`

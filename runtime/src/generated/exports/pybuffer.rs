@@ -20,8 +20,8 @@ pub unsafe extern "C" fn PyBuffer_FillContiguousStrides(ndims: c_int, shape: *mu
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyBuffer_FillInfo(view: *mut c_void, o: *mut PyObject, buf: *mut c_void, len: Py_ssize_t, readonly: c_int, flags: c_int) -> c_int {
     crate::registry::record_call(idx::PyBuffer_FillInfo);
-    crate::missing::called(idx::PyBuffer_FillInfo);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pybuffer::PyBuffer_FillInfo(view, o, buf, len, readonly, flags) }
 }
 
 /// `int PyBuffer_FromContiguous(const Py_buffer *view, const void *buf, Py_ssize_t len, char order)`
@@ -52,7 +52,8 @@ pub unsafe extern "C" fn PyBuffer_IsContiguous(view: *const c_void, fort: c_char
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyBuffer_Release(view: *mut c_void) {
     crate::registry::record_call(idx::PyBuffer_Release);
-    crate::missing::called(idx::PyBuffer_Release);
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pybuffer::PyBuffer_Release(view) }
 }
 
 /// `Py_ssize_t PyBuffer_SizeFromFormat(const char *format)`
@@ -75,8 +76,8 @@ pub unsafe extern "C" fn PyBuffer_ToContiguous(buf: *mut c_void, view: *const c_
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_CheckBuffer(obj: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyObject_CheckBuffer);
-    crate::missing::called(idx::PyObject_CheckBuffer);
-    0
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pybuffer::PyObject_CheckBuffer(obj) }
 }
 
 /// `int PyObject_CopyData(PyObject *dest, PyObject *src)`
@@ -91,6 +92,6 @@ pub unsafe extern "C" fn PyObject_CopyData(dest: *mut PyObject, src: *mut PyObje
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_GetBuffer(obj: *mut PyObject, view: *mut c_void, flags: c_int) -> c_int {
     crate::registry::record_call(idx::PyObject_GetBuffer);
-    crate::missing::called(idx::PyObject_GetBuffer);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pybuffer::PyObject_GetBuffer(obj, view, flags) }
 }

@@ -33,15 +33,6 @@ pub unsafe extern "C" fn PyTuple_New(size: Py_ssize_t) -> *mut PyObject {
     unsafe { crate::capi::tupleobject::PyTuple_New(size) }
 }
 
-/// `PyObject *PyTuple_Pack(Py_ssize_t len, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn PyTuple_Pack(len: Py_ssize_t) -> *mut PyObject {
-    crate::registry::record_call(idx::PyTuple_Pack);
-    crate::missing::called(idx::PyTuple_Pack);
-    ::core::ptr::null_mut()
-}
-
 /// `int PyTuple_SetItem(PyObject *p, Py_ssize_t pos, PyObject *o)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyTuple_SetItem(p: *mut PyObject, pos: Py_ssize_t, o: *mut PyObject) -> c_int {

@@ -67,8 +67,8 @@ pub unsafe extern "C" fn PyUnicode_AsEncodedObject(unicode: *mut PyObject, encod
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyUnicode_AsEncodedString(unicode: *mut PyObject, encoding: *const c_char, errors: *const c_char) -> *mut PyObject {
     crate::registry::record_call(idx::PyUnicode_AsEncodedString);
-    crate::missing::called(idx::PyUnicode_AsEncodedString);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::unicodeobject::PyUnicode_AsEncodedString(unicode, encoding, errors) }
 }
 
 /// `PyObject *PyUnicode_AsEncodedUnicode(PyObject *unicode, const char *encoding, const char *errors)`
