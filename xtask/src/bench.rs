@@ -59,6 +59,16 @@ struct Workload {
     args: Vec<String>,
     throughput: Option<Throughput>,
     venv: Option<VenvSpec>,
+    /// A C extension module the workload imports, compiled from this directory's source
+    /// against CPython 3.11's headers; the same `.so` serves both runtimes.
+    extension: Option<ExtensionSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExtensionSpec {
+    module: String,
+    source: PathBuf,
 }
 
 #[derive(Debug, Deserialize)]
@@ -191,6 +201,33 @@ struct Runner {
     prefix: Vec<String>,
 }
 
+/// Compiles a workload's C extension into `target/bench-ext/<module>/` (its directory goes
+/// on `PYTHONPATH`), with CPython's own include directory and extension suffix.
+fn build_extension(root: &Path, base: &Path, python: &Path, spec: &ExtensionSpec) -> Result<PathBuf, String> {
+    let query =
+        "import sysconfig; print(sysconfig.get_paths()['include']); print(sysconfig.get_config_var('EXT_SUFFIX'))";
+    let out = Command::new(python).args(["-c", query]).output().map_err(|e| format!("{}: {e}", python.display()))?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut lines = text.lines();
+    let (Some(include), Some(suffix)) = (lines.next(), lines.next()) else {
+        return Err(format!("{} did not report its include directory and extension suffix", python.display()));
+    };
+    let dir = root.join("target/bench-ext").join(&spec.module);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let so = dir.join(format!("{}{suffix}", spec.module));
+    let source = base.join(&spec.source);
+    let status = Command::new("cc")
+        .args(["-O2", "-shared", "-fPIC", "-I", include, "-o"])
+        .arg(&so)
+        .arg(&source)
+        .status()
+        .map_err(|e| format!("cc: {e}"))?;
+    if !status.success() {
+        return Err(format!("cc failed to compile {}", source.display()));
+    }
+    Ok(dir)
+}
+
 fn run_workload(
     root: &Path,
     base: &Path,
@@ -238,6 +275,17 @@ fn run_workload(
         v
     };
     let (cargv, dargv) = (argv(&cpython), argv(&dxpy));
+    let mut env = Vec::new();
+    if let Some(ext) = &w.extension {
+        match build_extension(root, base, &args.python, ext) {
+            Ok(dir) => env.push(("PYTHONPATH".to_string(), dir.to_string_lossy().into_owned())),
+            Err(e) => {
+                raw.cpython.error = Some(format!("extension: {e}"));
+                raw.dxpy.error = Some(format!("extension: {e}"));
+                return raw;
+            }
+        }
+    }
     // A B A B: warm-ups first (discarded), then the measured runs. A runtime that failed is
     // not run again for this workload.
     for i in 0..args.warmup + args.runs {
@@ -248,7 +296,7 @@ fn run_workload(
             }
             let this_seq = *seq;
             *seq += 1;
-            let outcome = measure(&runner.program, argv, base, timeout);
+            let outcome = measure(&runner.program, argv, base, &env, timeout);
             let reference = raw.cpython.checksum.clone();
             let rt = if is_dx { &mut raw.dxpy } else { &mut raw.cpython };
             match outcome {
@@ -267,12 +315,20 @@ fn run_workload(
                         continue;
                     }
                     rt.checksum = Some(sum);
+                    let phases = match stats::parse_phases(&m.stdout) {
+                        Ok(p) => p,
+                        Err(e) => {
+                            rt.error = Some(e);
+                            continue;
+                        }
+                    };
                     if measured {
                         rt.samples.push(Sample {
                             seq: this_seq,
                             wall_s: m.wall_s,
                             cpu_s: m.cpu_s,
                             max_rss_kib: m.max_rss_kib,
+                            phases,
                         });
                     }
                 }
@@ -297,10 +353,17 @@ fn last_line(s: &str) -> Option<&str> {
 /// Run `program argv` and measure wall time, CPU time (user + sys) and peak RSS with `wait4`.
 /// Non-zero exit, death by a signal and timeout (the child is killed) are errors; the error
 /// is the last line of stderr.
-fn measure(program: &Path, argv: &[String], cwd: &Path, timeout: Duration) -> Result<Measured, String> {
+fn measure(
+    program: &Path,
+    argv: &[String],
+    cwd: &Path,
+    env: &[(String, String)],
+    timeout: Duration,
+) -> Result<Measured, String> {
     let start = Instant::now();
     let mut child = Command::new(program)
         .args(argv)
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .current_dir(cwd)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -541,6 +604,9 @@ mod tests {
         assert!(f.workload.len() >= 8);
         for w in &f.workload {
             assert!(root.join("benches").join(&w.file).is_file(), "{}", w.file.display());
+            if let Some(ext) = &w.extension {
+                assert!(root.join("benches").join(&ext.source).is_file(), "{}", ext.source.display());
+            }
         }
     }
 
@@ -548,20 +614,21 @@ mod tests {
     fn measure_reports_exit_errors_and_timeouts() {
         let sh = Path::new("/bin/sh");
         let dir = Path::new("/");
-        let ok = measure(sh, &["-c".into(), "echo checksum 1".into()], dir, Duration::from_secs(10)).unwrap();
+        let ok = measure(sh, &["-c".into(), "echo checksum 1".into()], dir, &[], Duration::from_secs(10)).unwrap();
         assert_eq!(ok.stdout.trim(), "checksum 1");
         assert!(ok.wall_s > 0.0 && ok.max_rss_kib > 0.0);
         let e = measure(
             sh,
             &["-c".into(), "echo first >&2; echo 'Boom: last' >&2; exit 3".into()],
             dir,
+            &[],
             Duration::from_secs(10),
         )
         .err()
         .unwrap();
         assert_eq!(e, "Boom: last");
         let t0 = Instant::now();
-        let e = measure(sh, &["-c".into(), "sleep 30".into()], dir, Duration::from_millis(300)).err().unwrap();
+        let e = measure(sh, &["-c".into(), "sleep 30".into()], dir, &[], Duration::from_millis(300)).err().unwrap();
         assert!(e.starts_with("timeout"), "{e}");
         assert!(t0.elapsed() < Duration::from_secs(10));
     }
@@ -578,11 +645,29 @@ mod tests {
         std::fs::create_dir_all(&tmp).unwrap();
         std::fs::copy(root.join("benches/recursion.py"), tmp.join("recursion.py")).unwrap();
         std::fs::write(tmp.join("bad.py"), "import sys\nraise SystemExit('no such thing: ' + sys.argv[1])\n").unwrap();
+        // A workload with a C extension and an in-script measurement.
+        std::fs::write(
+            tmp.join("tiny.c"),
+            "#include <Python.h>\n\
+             static PyObject *same(PyObject *s, PyObject *o) { Py_INCREF(o); return o; }\n\
+             static PyMethodDef m[] = {{\"same\", same, METH_O, NULL}, {NULL, NULL, 0, NULL}};\n\
+             static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, \"tiny\", NULL, -1, m};\n\
+             PyMODINIT_FUNC PyInit_tiny(void) { return PyModule_Create(&d); }\n",
+        )
+        .unwrap();
+        std::fs::write(
+            tmp.join("ext.py"),
+            "import time, tiny\nt = time.perf_counter()\nn = sum(tiny.same(i) for i in range(1000))\n\
+             print('metric loop', (time.perf_counter() - t) * 1e6, 'us')\nprint('checksum', n)\n",
+        )
+        .unwrap();
         std::fs::write(
             tmp.join("workloads.toml"),
             "[[workload]]\nname = \"fib\"\nfile = \"recursion.py\"\nargs = [\"12\"]\n\
              throughput = { unit = \"calls/s\", work = 1395 }\n\n\
-             [[workload]]\nname = \"bad\"\nfile = \"bad.py\"\nargs = [\"x\"]\n",
+             [[workload]]\nname = \"bad\"\nfile = \"bad.py\"\nargs = [\"x\"]\n\n\
+             [[workload]]\nname = \"ext\"\nfile = \"ext.py\"\n\
+             extension = { module = \"tiny\", source = \"tiny.c\" }\n",
         )
         .unwrap();
         let out = tmp.join("out");
@@ -598,7 +683,7 @@ mod tests {
         })
         .unwrap();
         let report: Report = serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
-        assert_eq!(report.workloads.len(), 2);
+        assert_eq!(report.workloads.len(), 3);
         let fib = &report.workloads[0];
         assert_eq!(fib.cpython.status, stats::Status::Ok, "{:?}", fib.cpython.error);
         assert_eq!(fib.dxpy.status, stats::Status::Ok, "{:?}", fib.dxpy.error);
@@ -610,8 +695,16 @@ mod tests {
         let bad = &report.workloads[1];
         assert_eq!(bad.dxpy.error.as_deref(), Some("no such thing: x"));
         assert_eq!(bad.cpython.error.as_deref(), Some("no such thing: x"));
+        let ext = &report.workloads[2];
+        assert_eq!(ext.dxpy.status, stats::Status::Ok, "{:?}", ext.dxpy.error);
+        assert_eq!(ext.dxpy.checksum.as_deref(), Some("checksum 499500"));
+        for r in [&ext.cpython, &ext.dxpy] {
+            assert_eq!(r.phases.len(), 1);
+            assert_eq!((r.phases[0].name.as_str(), r.phases[0].unit.as_str()), ("loop", "us"));
+        }
         stats::validate(&report.workloads).unwrap();
         let md = std::fs::read_to_string(out.join("results.md")).unwrap();
+        assert!(md.contains("## In-script measurements") && md.contains("| ext | loop |"));
         assert!(md.contains("| fib |") && md.contains("| bad |"));
         assert!(std::fs::read_to_string(out.join("ratios.svg")).unwrap().contains("</svg>"));
         let _ = std::fs::remove_dir_all(&tmp);

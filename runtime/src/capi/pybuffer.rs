@@ -51,9 +51,8 @@ struct Held {
 unsafe fn get(vm: &VirtualMachine, obj: *mut PyObject, view: *mut Py_buffer, flags: c_int) -> PyResult<c_int> {
     // SAFETY: see the function's contract.
     let object = unsafe { from_c(vm, obj) };
-    let export = PyBuffer::try_from_borrowed_object(vm, &object).map_err(|_| {
-        vm.new_type_error(format!("a bytes-like object is required, not '{}'", object.class().name()))
-    })?;
+    let export = PyBuffer::try_from_borrowed_object(vm, &object)
+        .map_err(|_| vm.new_type_error(format!("a bytes-like object is required, not '{}'", object.class().name())))?;
     let desc = &export.desc;
     if flags & PYBUF_WRITABLE != 0 && desc.readonly {
         return Err(vm.new_buffer_error("Object is not writable.".to_owned()));
@@ -78,7 +77,8 @@ unsafe fn get(vm: &VirtualMachine, obj: *mut PyObject, view: *mut Py_buffer, fla
         (*view).itemsize = itemsize;
         (*view).readonly = readonly as c_int;
         (*view).ndim = ndim;
-        (*view).format = if flags & PYBUF_FORMAT != 0 { held.format.as_ptr().cast_mut() } else { core::ptr::null_mut() };
+        (*view).format =
+            if flags & PYBUF_FORMAT != 0 { held.format.as_ptr().cast_mut() } else { core::ptr::null_mut() };
         (*view).shape = if flags & PYBUF_ND == PYBUF_ND { held.shape.as_mut_ptr() } else { core::ptr::null_mut() };
         (*view).strides =
             if flags & PYBUF_STRIDES == PYBUF_STRIDES { held.strides.as_mut_ptr() } else { core::ptr::null_mut() };

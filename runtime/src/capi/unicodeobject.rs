@@ -11,8 +11,8 @@ use rustpython_vm::{AsObject, PyObjectRef, PyResult, VirtualMachine};
 
 use crate::bridge::errors::{bad_internal_call, with_vm};
 use crate::bridge::layout::*;
-use crate::capi::c_text;
 use crate::bridge::object::{from_c, has_type_flag, is_fresh, new_unicode, read_char, to_c, unicode_parts};
+use crate::capi::c_text;
 
 /// # Safety
 /// `bytes` is UTF-8 text of `len` bytes.

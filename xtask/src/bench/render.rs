@@ -163,6 +163,7 @@ pub fn markdown(report: &Report) -> String {
             ratio(geo)
         );
     }
+    phases_table(&mut o, report);
     o.push_str("\nChart: [`ratios.svg`](ratios.svg). Raw samples: [`results.json`](results.json).\n\n");
     let _ = writeln!(o, "Reproduce: `{}`\n", s.command);
     o.push_str("## Machine\n\n");
@@ -178,6 +179,41 @@ pub fn markdown(report: &Report) -> String {
     );
     let _ = writeln!(o, "- Date: {}", m.date);
     o
+}
+
+/// The measurements workloads made themselves (`metric` lines), side by side.
+fn phases_table(o: &mut String, report: &Report) {
+    let rows: Vec<_> =
+        report.workloads.iter().filter(|w| !w.cpython.phases.is_empty() || !w.dxpy.phases.is_empty()).collect();
+    if rows.is_empty() {
+        return;
+    }
+    o.push_str("\n## In-script measurements\n\n");
+    o.push_str("Parts of a workload timed by the workload itself (see its script). Cells: median (min–max).\n\n");
+    o.push_str("| workload | measurement | CPython | DX-Py | ratio |\n| --- | --- | --: | --: | --: |\n");
+    let num = |x: f64| if x.abs() >= 100.0 { format!("{x:.0}") } else { format!("{x:.1}") };
+    for w in rows {
+        let names: Vec<&super::stats::PhaseSummary> = if w.cpython.phases.is_empty() {
+            w.dxpy.phases.iter().collect()
+        } else {
+            w.cpython.phases.iter().collect()
+        };
+        for p in names {
+            let find = |r: &super::stats::RuntimeResult| r.phases.iter().find(|q| q.name == p.name).map(|q| q.summary);
+            let show = |s: Option<Summary>| {
+                s.map_or_else(
+                    || "—".to_string(),
+                    |s| format!("{} {} ({}–{})", num(s.median), p.unit, num(s.min), num(s.max)),
+                )
+            };
+            let (c, d) = (find(&w.cpython), find(&w.dxpy));
+            let r = match (c, d) {
+                (Some(c), Some(d)) if c.median > 0.0 && d.median > 0.0 => ratio(d.median / c.median),
+                _ => "—".to_string(),
+            };
+            let _ = writeln!(o, "| {} | {} | {} | {} | {} |", w.name, p.name, show(c), show(d), r);
+        }
+    }
 }
 
 fn xml(s: &str) -> String {
@@ -277,7 +313,7 @@ mod tests {
     use super::*;
 
     pub(crate) fn sample_report() -> Report {
-        let s = |seq, wall| Sample { seq, wall_s: wall, cpu_s: wall * 0.9, max_rss_kib: 20480.0 };
+        let s = |seq, wall| Sample { seq, wall_s: wall, cpu_s: wall * 0.9, max_rss_kib: 20480.0, phases: vec![] };
         let ok = aggregate(&RawWorkload {
             name: "nbody".into(),
             args: vec!["10".into()],

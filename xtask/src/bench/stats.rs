@@ -14,6 +14,41 @@ pub struct Sample {
     pub cpu_s: f64,
     /// Peak resident set size, KiB (`ru_maxrss`).
     pub max_rss_kib: f64,
+    /// What the workload measured itself (`metric NAME VALUE UNIT` lines).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phases: Vec<Phase>,
+}
+
+/// One in-script measurement of a run: a part of the workload timed by the workload
+/// itself (e.g. the cost per call of one loop), which the wall time of the whole process
+/// cannot show.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Phase {
+    pub name: String,
+    pub value: f64,
+    pub unit: String,
+}
+
+/// Parses the `metric NAME VALUE UNIT` lines a workload prints before its checksum.
+pub fn parse_phases(stdout: &str) -> Result<Vec<Phase>, String> {
+    let mut phases = Vec::new();
+    for line in stdout.lines().filter(|l| l.starts_with("metric ")) {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let value = f.get(2).and_then(|v| v.parse::<f64>().ok()).filter(|v| v.is_finite());
+        match (f.len(), value) {
+            (4, Some(value)) => phases.push(Phase { name: f[1].into(), value, unit: f[3].into() }),
+            _ => return Err(format!("malformed metric line `{line}` (want `metric NAME VALUE UNIT`)")),
+        }
+    }
+    Ok(phases)
+}
+
+/// Median, min and max of one in-script measurement over the measured runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PhaseSummary {
+    pub name: String,
+    pub unit: String,
+    pub summary: Summary,
 }
 
 /// What the runner measured for one workload on one runtime.
@@ -74,6 +109,9 @@ pub struct RuntimeResult {
     pub runs_measured: usize,
     /// Present when the runtime measured every requested run.
     pub metrics: Option<Metrics>,
+    /// The in-script measurements every measured run printed, summarised.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phases: Vec<PhaseSummary>,
     pub samples: Vec<Sample>,
 }
 
@@ -136,6 +174,22 @@ pub fn metrics(samples: &[Sample], work: Option<f64>) -> Option<Metrics> {
     Some(Metrics { wall_s: summarize(&wall)?, cpu_s: summarize(&cpu)?, max_rss_kib: summarize(&rss)?, throughput })
 }
 
+/// The phases every sample has, in the order the first sample printed them.
+fn phase_summaries(samples: &[Sample]) -> Vec<PhaseSummary> {
+    let Some(first) = samples.first() else { return Vec::new() };
+    first
+        .phases
+        .iter()
+        .filter_map(|p| {
+            let values: Vec<f64> = samples
+                .iter()
+                .map(|s| s.phases.iter().find(|q| q.name == p.name).map(|q| q.value))
+                .collect::<Option<_>>()?;
+            Some(PhaseSummary { name: p.name.clone(), unit: p.unit.clone(), summary: summarize(&values)? })
+        })
+        .collect()
+}
+
 fn runtime_result(name: &str, raw: &RawRuntime, runs_requested: usize, work: Option<f64>) -> RuntimeResult {
     let mut error = raw.error.clone();
     let mut metrics_ = None;
@@ -154,6 +208,7 @@ fn runtime_result(name: &str, raw: &RawRuntime, runs_requested: usize, work: Opt
     {
         *e = "failed (no error message)".to_string();
     }
+    let phases = if error.is_none() { phase_summaries(&raw.samples) } else { Vec::new() };
     RuntimeResult {
         runtime: name.to_string(),
         status: if error.is_none() { Status::Ok } else { Status::Failed },
@@ -162,6 +217,7 @@ fn runtime_result(name: &str, raw: &RawRuntime, runs_requested: usize, work: Opt
         runs_requested,
         runs_measured: raw.samples.len(),
         metrics: metrics_,
+        phases,
         samples: raw.samples.clone(),
     }
 }
@@ -227,6 +283,14 @@ pub fn validate(results: &[WorkloadResult]) -> Result<(), String> {
                     if let Some(t) = &m.throughput {
                         check_summary(&format!("{} {} throughput", w.name, r.runtime), t)?;
                     }
+                    for p in &r.phases {
+                        let s = &p.summary;
+                        if ![s.median, s.min, s.max].iter().all(|v| v.is_finite())
+                            || !(s.min <= s.median && s.median <= s.max)
+                        {
+                            return Err(ctx(format!("{} {}: not finite min <= median <= max", r.runtime, p.name)));
+                        }
+                    }
                     if m.throughput.is_some() != w.throughput_unit.is_some() {
                         return Err(ctx("throughput present without a unit or the reverse".into()));
                     }
@@ -274,7 +338,26 @@ mod tests {
     use proptest::prelude::*;
 
     fn sample(seq: u64, wall: f64, cpu: f64, rss: f64) -> Sample {
-        Sample { seq, wall_s: wall, cpu_s: cpu, max_rss_kib: rss }
+        Sample { seq, wall_s: wall, cpu_s: cpu, max_rss_kib: rss, phases: vec![] }
+    }
+
+    #[test]
+    fn phases_parse_and_summarise() {
+        let out = "metric call 31.5 ns\nnoise\nmetric build 27 us\nchecksum 1\n";
+        let p = parse_phases(out).unwrap();
+        assert_eq!(p.len(), 2);
+        assert_eq!((p[0].name.as_str(), p[0].value, p[0].unit.as_str()), ("call", 31.5, "ns"));
+        assert!(parse_phases("metric call fast ns").unwrap_err().contains("malformed"));
+        assert!(parse_phases("metric call 1").is_err());
+        assert!(parse_phases("metric call inf ns").is_err());
+        let with = |seq, v: f64| Sample {
+            phases: vec![Phase { name: "call".into(), value: v, unit: "ns".into() }],
+            ..sample(seq, 1.0, 1.0, 1.0)
+        };
+        let s = phase_summaries(&[with(0, 3.0), with(1, 1.0), with(2, 2.0)]);
+        assert_eq!(s[0].summary, Summary { median: 2.0, min: 1.0, max: 3.0 });
+        // A phase missing from one run is not summarised.
+        assert!(phase_summaries(&[with(0, 3.0), sample(1, 1.0, 1.0, 1.0)]).is_empty());
     }
 
     #[test]
