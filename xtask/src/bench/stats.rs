@@ -285,8 +285,9 @@ pub fn validate(results: &[WorkloadResult]) -> Result<(), String> {
                     }
                     for p in &r.phases {
                         let s = &p.summary;
-                        if ![s.median, s.min, s.max].iter().all(|v| v.is_finite())
-                            || !(s.min <= s.median && s.median <= s.max)
+                        if !([s.median, s.min, s.max].iter().all(|v| v.is_finite())
+                            && s.min <= s.median
+                            && s.median <= s.max)
                         {
                             return Err(ctx(format!("{} {}: not finite min <= median <= max", r.runtime, p.name)));
                         }
