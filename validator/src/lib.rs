@@ -22,13 +22,11 @@
 //!    the C-API functions and features that would unblock the most tests, the feature
 //!    table from `validator/features.yaml`). [`regress`] compares two matrices.
 //!
-//! pytest (9.2) does not run under DX-Py yet: `import pytest` fails with
-//! `SyntaxError: no symbol table available in pytest_runtest_protocol (type: Function)`.
-//! RustPython 0.5's compiler cannot compile a comprehension inside a `finally:` block whose
-//! `try:` returns (`def f(a):\n try: return 1\n finally: n = [t for t in a]`), which
-//! `_pytest/pytester.py` has. [`validate_dir`] probes (`-c "import pytest"`) and falls back
-//! to unittest for DX-Py, saying so in [`Report::notes`]; `tests/sample_project/test_gaps.py`
-//! and `test_finally_module.py` pin the bug.
+//! pytest runs under DX-Py through a workaround for a RustPython 0.5 compiler bug (a
+//! comprehension inside a `finally:` block whose `try:` returns, which `_pytest/pytester.py`
+//! has: see runtime/src/host/interpreter_gaps.py). [`validate_dir`] still probes
+//! (`-c "import pytest"`) and falls back to unittest where pytest cannot run (not
+//! installed, or broken), saying so in [`Report::notes`].
 //!
 //! Test ids: both runners give `module.Class.test` (pytest's JUnit `classname.name`), so
 //! CPython under pytest and DX-Py under unittest pair up for unittest-style tests; plain

@@ -47,6 +47,9 @@ pub fn main() -> ExitCode {
 /// Installs the import of C extension modules (see the file's header).
 const EXTENSION_IMPORT: &str = include_str!("extension_import.py");
 
+/// Workarounds for interpreter gaps that real packages hit (see the file's header).
+const INTERPRETER_GAPS: &str = include_str!("interpreter_gaps.py");
+
 /// `run --compatibility-check` (see the file's header).
 const COMPAT_CHECK: &str = include_str!("compat_check.py");
 
@@ -78,6 +81,7 @@ fn run_mode(vm: &VirtualMachine, mode: Mode, site_packages: &[String]) -> PyResu
     let scope = vm.new_scope_with_main()?;
     crate::bridge::object::init(vm);
     vm.run_string(vm.new_scope_with_builtins(), EXTENSION_IMPORT, "<dx-py extension import>".to_owned())?;
+    vm.run_string(vm.new_scope_with_builtins(), INTERPRETER_GAPS, "<dx-py interpreter gaps>".to_owned())?;
     // As CPython: warnings and site first, then sys.path[0].
     let _ = vm.import("warnings", 0);
     let site = vm.import("site", 0)?;
@@ -88,7 +92,8 @@ fn run_mode(vm: &VirtualMachine, mode: Mode, site_packages: &[String]) -> PyResu
     match mode {
         Mode::Command(code) => {
             vm.insert_sys_path(vm.new_pyobj(""))?;
-            vm.run_string(scope, &code, "<string>".to_owned()).map(drop)
+            let result = vm.run_string(scope.clone(), &code, "<string>".to_owned()).map(drop);
+            recompile_on_gap(vm, result, scope, &code, "<string>")
         }
         Mode::Module(module) => {
             let cwd = std::env::current_dir().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
@@ -128,5 +133,37 @@ fn run_script(vm: &VirtualMachine, scope: Scope, path: &str) -> PyResult<()> {
         .map(|d| d.to_string_lossy().into_owned())
         .unwrap_or(dir);
     vm.insert_sys_path(vm.new_pyobj(dir))?;
-    vm.run_any_file(scope, path)
+    let result = vm.run_any_file(scope.clone(), path);
+    match std::fs::read_to_string(path) {
+        Ok(source) => recompile_on_gap(vm, result, scope, &source, path),
+        Err(_) => result,
+    }
+}
+
+/// When the interpreter's own compiler failed on a construct `interpreter_gaps.py` works
+/// around (before anything ran), compiles `source` again with the patched
+/// `builtins.compile` and runs it in `scope`, with `__file__` set as for a script.
+fn recompile_on_gap(
+    vm: &VirtualMachine,
+    result: PyResult<()>,
+    scope: Scope,
+    source: &str,
+    filename: &str,
+) -> PyResult<()> {
+    let Err(exc) = &result else { return result };
+    use rustpython_vm::AsObject;
+    let is_gap = exc.fast_isinstance(vm.ctx.exceptions.syntax_error)
+        && exc.as_object().str(vm).is_ok_and(|m| m.to_string().contains("no symbol table available"));
+    if !is_gap {
+        return result;
+    }
+    let compile = vm.builtins.get_attr("compile", vm)?;
+    let code = compile.call((vm.ctx.new_str(source), vm.ctx.new_str(filename), vm.ctx.new_str("exec")), vm)?;
+    let code = code
+        .downcast::<rustpython_vm::builtins::PyCode>()
+        .map_err(|_| vm.new_type_error("compile() did not return code".to_owned()))?;
+    if filename != "<string>" {
+        scope.globals.set_item("__file__", vm.ctx.new_str(filename).into(), vm)?;
+    }
+    vm.run_code_obj(code, scope).map(drop)
 }
