@@ -6,9 +6,34 @@
 #![allow(clashing_extern_declarations)]
 
 unsafe extern "C" {
+    fn PyObject_CallFunction();
     fn PyObject_CallFunctionObjArgs();
+    fn PyObject_CallMethod();
     fn PyObject_CallMethodObjArgs();
+    fn _PyObject_CallFunction_SizeT();
+    fn _PyObject_CallMethod_SizeT();
+    fn PyArg_Parse();
+    fn PyArg_ParseTuple();
+    fn PyArg_ParseTupleAndKeywords();
+    fn PyArg_UnpackTuple();
+    fn PyArg_VaParse();
+    fn PyArg_VaParseTupleAndKeywords();
+    fn Py_BuildValue();
+    fn Py_VaBuildValue();
+    fn _PyArg_ParseTupleAndKeywords_SizeT();
+    fn _PyArg_ParseTuple_SizeT();
+    fn _PyArg_Parse_SizeT();
+    fn _PyArg_UnpackStack();
+    fn _PyArg_VaParseTupleAndKeywords_SizeT();
+    fn _PyArg_VaParse_SizeT();
+    fn _Py_BuildValue_SizeT();
+    fn _Py_VaBuildValue_SizeT();
+    fn PyErr_Format();
+    fn PyErr_FormatV();
+    fn PyUnicode_FromFormat();
+    fn PyUnicode_FromFormatV();
+    fn PyErr_WarnFormat();
 }
 
 #[used]
-static KEEP: [unsafe extern "C" fn(); 2] = [PyObject_CallFunctionObjArgs, PyObject_CallMethodObjArgs];
+static KEEP: [unsafe extern "C" fn(); 27] = [PyObject_CallFunction, PyObject_CallFunctionObjArgs, PyObject_CallMethod, PyObject_CallMethodObjArgs, _PyObject_CallFunction_SizeT, _PyObject_CallMethod_SizeT, PyArg_Parse, PyArg_ParseTuple, PyArg_ParseTupleAndKeywords, PyArg_UnpackTuple, PyArg_VaParse, PyArg_VaParseTupleAndKeywords, Py_BuildValue, Py_VaBuildValue, _PyArg_ParseTupleAndKeywords_SizeT, _PyArg_ParseTuple_SizeT, _PyArg_Parse_SizeT, _PyArg_UnpackStack, _PyArg_VaParseTupleAndKeywords_SizeT, _PyArg_VaParse_SizeT, _Py_BuildValue_SizeT, _Py_VaBuildValue_SizeT, PyErr_Format, PyErr_FormatV, PyUnicode_FromFormat, PyUnicode_FromFormatV, PyErr_WarnFormat];
