@@ -180,6 +180,8 @@ parse("kw-skip-tuple", "kw_sizet", "i|(ii)i", (1,), {"c": 9}, ("a", "b", "c"))
 parse("kw-plain-s#-skip", "kw", "i|s#i", (1,), {"c": 2}, ("a", "b", "c"))
 show_type("kw-notdict", m.parse, "kw_sizet", "i", (1,), [("a", 1)], ("a",), ())
 parse("kw-msg", "kw_sizet", "i;custom", ("x",), None, ("a",))
+parse("kw-msg2", "kw_sizet", "s;custom", (1,), None, ("a",))
+parse("kw-msg-count", "kw_sizet", "s;custom", (1, 2), None, ("a",))
 # ---- calls with keyword arguments into C
 show("kwfunc", m.kwfunc, 1)
 show("kwfunc-kw", m.kwfunc, 1, b=5, c=6)

@@ -92,10 +92,9 @@ unsafe fn call(
             METH_O if has_kwargs => Err(no_keywords()),
             METH_O => Err(vm.new_type_error(format!("{name}() takes exactly one argument ({n} given)"))),
             // CPython's `cfunction_call` names the method without its module here.
-            METH_VARARGS if has_kwargs => Err(vm.new_type_error(format!(
-                "{}() takes no keyword arguments",
-                name.rsplit('.').next().unwrap_or(name)
-            ))),
+            METH_VARARGS if has_kwargs => Err(
+                vm.new_type_error(format!("{}() takes no keyword arguments", name.rsplit('.').next().unwrap_or(name)))
+            ),
             METH_VARARGS => {
                 let tuple = tuple_of(&positional);
                 let r = core::mem::transmute::<*mut c_void, NoArgs>(meth)(self_, tuple);

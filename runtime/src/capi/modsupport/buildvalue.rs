@@ -246,7 +246,7 @@ impl Builder<'_> {
 
     fn mkdict(&mut self, endchar: u8, n: usize) -> PyResult {
         let vm = self.vm;
-        if n % 2 != 0 {
+        if !n.is_multiple_of(2) {
             let e = self.system("Bad dict format");
             return Err(self.ignore(endchar, n, e));
         }
@@ -311,7 +311,13 @@ unsafe fn taken(vm: &VirtualMachine, r: *mut PyObject) -> PyResult {
 
 /// # Safety
 /// `format` is NULL or NUL-terminated; `args` has `n` slots.
-unsafe fn builder<'a>(vm: &'a VirtualMachine, format: *const c_char, args: *const Slot, n: usize, flags: c_int) -> Builder<'a> {
+unsafe fn builder<'a>(
+    vm: &'a VirtualMachine,
+    format: *const c_char,
+    args: *const Slot,
+    n: usize,
+    flags: c_int,
+) -> Builder<'a> {
     // SAFETY: see the function's contract.
     let fmt = if format.is_null() { &[][..] } else { unsafe { CStr::from_ptr(format) }.to_bytes() };
     // SAFETY: as above.
@@ -323,7 +329,12 @@ unsafe fn builder<'a>(vm: &'a VirtualMachine, format: *const c_char, args: *cons
 /// # Safety
 /// `format` is NUL-terminated; `args` holds the `n` arguments its codes read.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn dxpy_buildvalue(format: *const c_char, args: *const Slot, n: usize, flags: c_int) -> *mut PyObject {
+pub unsafe extern "C" fn dxpy_buildvalue(
+    format: *const c_char,
+    args: *const Slot,
+    n: usize,
+    flags: c_int,
+) -> *mut PyObject {
     guard("Py_BuildValue", core::ptr::null_mut(), || {
         with_vm(core::ptr::null_mut(), |vm| {
             if format.is_null() {
@@ -403,10 +414,9 @@ pub unsafe extern "C" fn dxpy_callmethod(
             let (obj, name) = unsafe { (from_c(vm, obj), CStr::from_ptr(name).to_string_lossy().into_owned()) };
             let callable = obj.get_attr(&vm.ctx.new_str(name), vm)?;
             if !callable.is_callable() {
-                return Err(vm.new_type_error(format!(
-                    "attribute of type '{}' is not callable",
-                    callable.class().name()
-                )));
+                return Err(
+                    vm.new_type_error(format!("attribute of type '{}' is not callable", callable.class().name()))
+                );
             }
             // SAFETY: forwards the caller's contract.
             let b = unsafe { builder(vm, format, args, n, flags) };

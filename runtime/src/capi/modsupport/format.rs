@@ -117,9 +117,10 @@ fn render(vm: &VirtualMachine, fmt: &[u8], args: &mut Slots<'_>) -> PyResult<Wtf
         match at(f) {
             b'c' => {
                 let ordinal = args.int(vm)? as i32;
-                let c = u32::try_from(ordinal).ok().and_then(CodePoint::from_u32).ok_or_else(|| {
-                    vm.new_overflow_error("character argument not in range(0x110000)".to_owned())
-                })?;
+                let c = u32::try_from(ordinal)
+                    .ok()
+                    .and_then(CodePoint::from_u32)
+                    .ok_or_else(|| vm.new_overflow_error("character argument not in range(0x110000)".to_owned()))?;
                 out.push(c);
             }
             c @ (b'i' | b'd' | b'u' | b'x') => {
@@ -288,7 +289,7 @@ pub unsafe extern "C" fn dxpy_warn_format(
                 // SAFETY: the caller passes a live object.
                 PyTypeRef::try_from_object(vm, unsafe { from_c(vm, category) })?
             };
-            rustpython_vm::warn::warn(message.into(), Some(category), stack_level as isize, None, vm)?;
+            rustpython_vm::warn::warn(message.into(), Some(category), stack_level, None, vm)?;
             Ok(0)
         })
     })

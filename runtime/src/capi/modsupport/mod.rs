@@ -5,10 +5,12 @@
 //! [`Slot`]s and calls the `dxpy_*` functions here.
 
 mod buildvalue;
+mod checks;
 mod format;
 mod getargs;
 
-pub use getargs::*;
+pub use checks::*;
+pub use getargs::{borrow_mark, release_borrowed};
 
 use core::ffi::{CStr, c_char, c_int, c_long, c_void};
 

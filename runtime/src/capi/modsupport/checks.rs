@@ -1,0 +1,417 @@
+//! Python/getargs.c's argument checks without a format: `PyArg_UnpackTuple`,
+//! `_PyArg_UnpackStack` (through `dxpy_unpack`, called by capi/getargs.c), the small checks
+//! Argument Clinic code calls, and `_PyArg_UnpackKeywords`. Messages are CPython 3.11's.
+
+use core::ffi::{CStr, c_char, c_int, c_void};
+
+use dxpy_macros::capi;
+use rustpython_vm::builtins::{PyDict, PyStr};
+use rustpython_vm::{AsObject, PyObjectRef, PyResult, VirtualMachine};
+
+use super::getargs::{borrowed, c_str, func, trunc, tuple_items, type_name};
+use super::{Slot, Slots, guard};
+use crate::bridge::errors::{bad_internal_call, with_vm};
+use crate::bridge::layout::*;
+use crate::bridge::object::{from_c, has_type_flag, to_c};
+
+/// The size of a tuple, or -1 (no error set) for anything else.
+///
+/// # Safety
+/// `args` is NULL or a live object.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn dxpy_tuple_len(args: *mut PyObject) -> Py_ssize_t {
+    // SAFETY: see the function's contract.
+    if unsafe { has_type_flag(args, Py_TPFLAGS_TUPLE_SUBCLASS) } {
+        // SAFETY: a tuple proxy is a `PyVarObject`.
+        unsafe { (*args.cast::<PyVarObject>()).ob_size }
+    } else {
+        -1
+    }
+}
+
+/// `PyArg_UnpackTuple` (`tuple` set) and `_PyArg_UnpackStack` (`stack` set): `out`
+/// holds a `PyObject **` for each argument given, up to `max`.
+///
+/// # Safety
+/// The arguments are what the C-API function received; `out` has `n` slots.
+#[allow(clippy::too_many_arguments)] // what the C entry points pass on
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn dxpy_unpack(
+    tuple: *mut PyObject,
+    stack: *const *mut PyObject,
+    nargs: Py_ssize_t,
+    name: *const c_char,
+    min: Py_ssize_t,
+    max: Py_ssize_t,
+    out: *const Slot,
+    n: usize,
+) -> c_int {
+    guard("PyArg_UnpackTuple", 0, || {
+        with_vm(0, |vm| {
+            let items: &[*mut PyObject] = if stack.is_null() {
+                if nargs < 0 {
+                    return Err(vm.new_system_error("PyArg_UnpackTuple() argument list is not a tuple".to_owned()));
+                }
+                // SAFETY: `nargs >= 0` means `tuple` is a tuple (`dxpy_tuple_len`).
+                unsafe { tuple_items(tuple) }
+            } else if nargs <= 0 {
+                &[]
+            } else {
+                // SAFETY: the caller passes `nargs` arguments.
+                unsafe { core::slice::from_raw_parts(stack, nargs as usize) }
+            };
+            // SAFETY: `name` is NULL or NUL-terminated.
+            check_positional(vm, unsafe { c_str(name) }, items.len() as isize, min, max)?;
+            // SAFETY: `out` has `n` slots of `PyObject **`, one per argument given.
+            let mut slots = unsafe { Slots::new(out, n) };
+            for &item in items {
+                let p = slots.ptr(vm)?.cast::<*mut PyObject>();
+                // SAFETY: the caller's variable for this argument.
+                unsafe { p.write(item) };
+            }
+            Ok(1)
+        })
+    })
+}
+
+/// `_PyArg_CheckPositional`'s test and messages.
+fn check_positional(vm: &VirtualMachine, name: Option<&str>, nargs: isize, min: isize, max: isize) -> PyResult<()> {
+    let message = |bound: &str, n: isize| match name {
+        Some(name) => format!(
+            "{} expected {}{n} argument{}, got {nargs}",
+            trunc(name, 200),
+            if min == max { "" } else { bound },
+            if n == 1 { "" } else { "s" }
+        ),
+        None => format!(
+            "unpacked tuple should have {}{n} element{}, but has {nargs}",
+            if min == max { "" } else { bound },
+            if n == 1 { "" } else { "s" }
+        ),
+    };
+    if nargs < min {
+        return Err(vm.new_type_error(message("at least ", min)));
+    }
+    if nargs == 0 {
+        return Ok(());
+    }
+    if nargs > max {
+        return Err(vm.new_type_error(message("at most ", max)));
+    }
+    Ok(())
+}
+
+#[capi]
+pub unsafe fn _PyArg_CheckPositional(
+    arg0: *const c_char,
+    arg1: Py_ssize_t,
+    arg2: Py_ssize_t,
+    arg3: Py_ssize_t,
+) -> c_int {
+    // SAFETY: the name is NULL or NUL-terminated (C-API contract).
+    with_vm(0, |vm| check_positional(vm, unsafe { c_str(arg0) }, arg1, arg2, arg3).map(|()| 1))
+}
+
+#[capi]
+pub unsafe fn _PyArg_NoKeywords(funcname: *const c_char, kwargs: *mut PyObject) -> c_int {
+    if kwargs.is_null() {
+        return 1;
+    }
+    with_vm(0, |vm| {
+        // SAFETY: the caller passes a live object.
+        let obj = unsafe { from_c(vm, kwargs) };
+        if !obj.class().is(vm.ctx.types.dict_type) {
+            return Err(bad_internal_call(vm));
+        }
+        if obj.downcast_ref::<PyDict>().is_some_and(|d| d.__len__() == 0) {
+            return Ok(1);
+        }
+        // SAFETY: the name is NUL-terminated (C-API contract).
+        let name = unsafe { c_str(funcname) }.unwrap_or("");
+        Err(vm.new_type_error(format!("{}() takes no keyword arguments", trunc(name, 200))))
+    })
+}
+
+#[capi]
+pub unsafe fn _PyArg_NoKwnames(funcname: *const c_char, kwnames: *mut PyObject) -> c_int {
+    if kwnames.is_null() {
+        return 1;
+    }
+    with_vm(0, |vm| {
+        // SAFETY: the caller passes a live object.
+        if !unsafe { has_type_flag(kwnames, Py_TPFLAGS_TUPLE_SUBCLASS) } {
+            return Err(bad_internal_call(vm));
+        }
+        // SAFETY: checked to be a tuple.
+        if unsafe { tuple_items(kwnames) }.is_empty() {
+            return Ok(1);
+        }
+        // SAFETY: the name is NUL-terminated (C-API contract).
+        let name = unsafe { c_str(funcname) }.unwrap_or("");
+        Err(vm.new_type_error(format!("{name}() takes no keyword arguments")))
+    })
+}
+
+#[capi]
+pub unsafe fn _PyArg_NoPositional(funcname: *const c_char, args: *mut PyObject) -> c_int {
+    if args.is_null() {
+        return 1;
+    }
+    with_vm(0, |vm| {
+        // SAFETY: the caller passes a live object.
+        if !unsafe { has_type_flag(args, Py_TPFLAGS_TUPLE_SUBCLASS) } {
+            return Err(bad_internal_call(vm));
+        }
+        // SAFETY: checked to be a tuple.
+        if unsafe { tuple_items(args) }.is_empty() {
+            return Ok(1);
+        }
+        // SAFETY: the name is NUL-terminated (C-API contract).
+        let name = unsafe { c_str(funcname) }.unwrap_or("");
+        Err(vm.new_type_error(format!("{}() takes no positional arguments", trunc(name, 200))))
+    })
+}
+
+#[capi]
+pub unsafe fn _PyArg_BadArgument(arg0: *const c_char, arg1: *const c_char, arg2: *const c_char, arg3: *mut PyObject) {
+    with_vm((), |vm| {
+        // SAFETY: NUL-terminated strings and a live object (C-API contract).
+        let (fname, display, expected) = unsafe { (c_str(arg0), c_str(arg1), c_str(arg2)) };
+        // SAFETY: as above.
+        let actual = unsafe { type_name(vm, arg3) };
+        Err(vm.new_type_error(format!(
+            "{}() {} must be {}, not {}",
+            trunc(fname.unwrap_or(""), 200),
+            trunc(display.unwrap_or(""), 200),
+            trunc(expected.unwrap_or(""), 50),
+            trunc(&actual, 50)
+        )))
+    })
+}
+
+#[capi]
+pub unsafe fn PyArg_ValidateKeywordArguments(arg0: *mut PyObject) -> c_int {
+    with_vm(0, |vm| {
+        if arg0.is_null() {
+            return Err(bad_internal_call(vm));
+        }
+        // SAFETY: the caller passes a live object.
+        let obj = unsafe { from_c(vm, arg0) };
+        let Some(d) = obj.downcast_ref::<PyDict>() else { return Err(bad_internal_call(vm)) };
+        if d.keys_vec().iter().any(|k| k.downcast_ref::<PyStr>().is_none()) {
+            return Err(vm.new_type_error("keywords must be strings".to_owned()));
+        }
+        Ok(1)
+    })
+}
+
+/// `_PyArg_Parser` as CPython 3.11 lays it out (Include/cpython/modsupport.h); Argument
+/// Clinic code declares one static parser per function.
+#[repr(C)]
+struct ArgParser {
+    format: *const c_char,
+    keywords: *const *const c_char,
+    fname: *const c_char,
+    custom_msg: *const c_char,
+    pos: c_int,
+    min: c_int,
+    max: c_int,
+    kwtuple: *mut PyObject,
+    next: *mut ArgParser,
+}
+
+/// 3.11's `parser_init`: the positional-only count, the name, and the tuple of keyword
+/// names (kept for the process, as CPython keeps it until finalization).
+///
+/// # Safety
+/// `parser` points at a static `_PyArg_Parser` whose keywords are NULL-terminated.
+unsafe fn parser_init(vm: &VirtualMachine, parser: *mut ArgParser) -> PyResult<()> {
+    // SAFETY: see the function's contract.
+    unsafe {
+        if !(*parser).kwtuple.is_null() {
+            return Ok(());
+        }
+        let mut names = Vec::new();
+        let mut k = (*parser).keywords;
+        while !k.is_null() && !(*k).is_null() {
+            names.push(c_str(*k).unwrap_or("").to_owned());
+            k = k.add(1);
+        }
+        let pos = names.iter().take_while(|n| n.is_empty()).count();
+        if names[pos..].iter().any(|n| n.is_empty()) {
+            return Err(vm.new_system_error("Empty keyword parameter name".to_owned()));
+        }
+        let format = (*parser).format;
+        if !format.is_null() {
+            let bytes = CStr::from_ptr(format).to_bytes();
+            if let Some(i) = bytes.iter().position(|&c| c == b':') {
+                (*parser).fname = format.add(i + 1);
+            } else if let Some(i) = bytes.iter().position(|&c| c == b';') {
+                (*parser).custom_msg = format.add(i + 1);
+            }
+        }
+        (*parser).pos = pos as c_int;
+        let tuple = vm.ctx.new_tuple(names[pos..].iter().map(|n| vm.ctx.new_str(n.as_str()).into()).collect());
+        (*parser).kwtuple = to_c(vm, &tuple.into());
+        Ok(())
+    }
+}
+
+/// `_PyArg_UnpackKeywords`: the arguments of a FASTCALL|KEYWORDS (or VARARGS|KEYWORDS)
+/// function in parameter order, in `buf` (NULL for optional ones not given), or `args`
+/// itself when there are no keywords and the count fits.
+#[allow(clippy::too_many_arguments)] // CPython's signature
+#[capi]
+pub unsafe fn _PyArg_UnpackKeywords(
+    args: *const *mut PyObject,
+    nargs: Py_ssize_t,
+    kwargs: *mut PyObject,
+    kwnames: *mut PyObject,
+    parser: *mut c_void,
+    minpos: c_int,
+    maxpos: c_int,
+    minkw: c_int,
+    buf: *mut *mut PyObject,
+) -> *const *mut PyObject {
+    with_vm(core::ptr::null(), |vm| {
+        let parser = parser.cast::<ArgParser>();
+        // SAFETY: NULL or live (C-API contract).
+        if parser.is_null() || (!kwnames.is_null() && !unsafe { has_type_flag(kwnames, Py_TPFLAGS_TUPLE_SUBCLASS) }) {
+            return Err(bad_internal_call(vm));
+        }
+        let args = if args.is_null() && nargs == 0 { buf.cast_const() } else { args };
+        // SAFETY: a static parser (C-API contract).
+        unsafe { parser_init(vm, parser)? };
+        // SAFETY: initialised just above.
+        let (kwtuple, posonly, fname) = unsafe { ((*parser).kwtuple, (*parser).pos as usize, c_str((*parser).fname)) };
+        // SAFETY: `kwtuple` is the tuple `parser_init` made.
+        let keywords: Vec<PyObjectRef> = unsafe { tuple_items(kwtuple) }
+            .iter()
+            // SAFETY: items of a live tuple.
+            .map(|&k| unsafe { from_c(vm, k) })
+            .collect();
+        let maxargs = posonly + keywords.len();
+        let (nargs, minpos, maxpos, minkw) = (nargs.max(0) as usize, minpos as usize, maxpos as usize, minkw as usize);
+        let reqlimit = if minkw > 0 { maxpos + minkw } else { minpos };
+        let minposonly = posonly.min(minpos);
+        let dict = if kwargs.is_null() {
+            None
+        } else {
+            // SAFETY: a live object.
+            Some(unsafe { from_c(vm, kwargs) }.downcast::<PyDict>().map_err(|_| bad_internal_call(vm))?)
+        };
+        // SAFETY: `kwnames` is a tuple (checked above) whose values follow the positionals.
+        let names: &[*mut PyObject] = if kwnames.is_null() { &[] } else { unsafe { tuple_items(kwnames) } };
+        let mut nkwargs = dict.as_ref().map_or(names.len(), |d| d.__len__());
+        if nkwargs == 0 && minkw == 0 && minpos <= nargs && nargs <= maxpos {
+            return Ok(args);
+        }
+        let fn_name = func(fname, "function");
+        if nargs + nkwargs > maxargs {
+            return Err(vm.new_type_error(format!(
+                "{fn_name} takes at most {maxargs} {}argument{} ({} given)",
+                if nargs == 0 { "keyword " } else { "" },
+                if maxargs == 1 { "" } else { "s" },
+                nargs + nkwargs
+            )));
+        }
+        if nargs > maxpos {
+            return Err(vm.new_type_error(if maxpos == 0 {
+                format!("{fn_name} takes no positional arguments")
+            } else {
+                format!(
+                    "{fn_name} takes {} {maxpos} positional argument{} ({nargs} given)",
+                    if minpos < maxpos { "at most" } else { "exactly" },
+                    if maxpos == 1 { "" } else { "s" }
+                )
+            }));
+        }
+        if nargs < minposonly {
+            return Err(vm.new_type_error(format!(
+                "{fn_name} takes {} {minposonly} positional argument{} ({nargs} given)",
+                if minposonly < maxpos { "at least" } else { "exactly" },
+                if minposonly == 1 { "" } else { "s" }
+            )));
+        }
+        // The value given by name for `key`, if any.
+        let find = |key: &PyObjectRef| -> PyResult<Option<*mut PyObject>> {
+            if let Some(d) = &dict {
+                return Ok(d.get_item_opt(&**key, vm)?.map(|v| borrowed(vm, &v)));
+            }
+            for (i, &name) in names.iter().enumerate() {
+                // SAFETY: items of a live tuple.
+                let name = unsafe { from_c(vm, name) };
+                if name.is(key) || vm.bool_eq(&name, key)? {
+                    // SAFETY: the keyword values follow the `nargs` positionals.
+                    return Ok(Some(unsafe { *args.add(nargs + i) }));
+                }
+            }
+            Ok(None)
+        };
+        // SAFETY: `buf` has room for `maxargs` arguments (Argument Clinic sizes it).
+        unsafe {
+            for i in 0..nargs {
+                *buf.add(i) = *args.add(i);
+            }
+        }
+        for i in nargs.max(posonly)..maxargs {
+            let current = if nkwargs > 0 {
+                find(&keywords[i - posonly])?
+            } else if i >= reqlimit {
+                break;
+            } else {
+                None
+            };
+            // SAFETY: as above.
+            unsafe { *buf.add(i) = current.unwrap_or(core::ptr::null_mut()) };
+            if current.is_some() {
+                nkwargs -= 1;
+            } else if i < minpos || (maxpos <= i && i < reqlimit) {
+                let key = keywords[i - posonly].str(vm)?;
+                return Err(vm.new_type_error(format!(
+                    "{fn_name} missing required argument '{}' (pos {})",
+                    key.as_wtf8(),
+                    i + 1
+                )));
+            }
+        }
+        if nkwargs > 0 {
+            for i in posonly..nargs {
+                if find(&keywords[i - posonly])?.is_some() {
+                    let key = keywords[i - posonly].str(vm)?;
+                    return Err(vm.new_type_error(format!(
+                        "argument for {fn_name} given by name ('{}') and position ({})",
+                        key.as_wtf8(),
+                        i + 1
+                    )));
+                }
+            }
+            let given: Vec<PyObjectRef> = match &dict {
+                Some(d) => d.keys_vec(),
+                // SAFETY: items of a live tuple.
+                None => names.iter().map(|&k| unsafe { from_c(vm, k) }).collect(),
+            };
+            let this = func(fname, "this function");
+            for key in given {
+                if key.downcast_ref::<PyStr>().is_none() {
+                    return Err(vm.new_type_error("keywords must be strings".to_owned()));
+                }
+                let mut known = false;
+                for k in &keywords {
+                    if vm.bool_eq(k, &key)? {
+                        known = true;
+                        break;
+                    }
+                }
+                if !known {
+                    let s = key.str(vm)?;
+                    return Err(
+                        vm.new_type_error(format!("'{}' is an invalid keyword argument for {this}", s.as_wtf8()))
+                    );
+                }
+            }
+            return Err(vm.new_type_error(format!("invalid keyword argument for {this}")));
+        }
+        Ok(buf.cast_const())
+    })
+}
