@@ -244,6 +244,68 @@ for i, v in enumerate(m.build_va()):
     print("build_va", i, repr(v))
 
 
+
+# ---- Py_BuildValue on generated formats: nested tuples, lists and dicts of ints, text,
+# bytes, None and objects (a small LCG, so both runtimes generate the same cases).
+class Gen:
+    def __init__(self, seed):
+        self.state = seed
+
+    def next(self, n):
+        self.state = (self.state * 6364136223846793005 + 1442695040888963407) % 2**64
+        return (self.state >> 33) % n
+
+
+def gen_value(g, depth, values):
+    """A format fragment; appends the arguments it reads to `values`."""
+    kind = g.next(9 if depth < 3 else 6)
+    if kind == 0:
+        values.append(g.next(2**31) - 2**30)
+        return "ilnb"[g.next(4)] if values[-1] in range(-128, 128) else "iln"[g.next(3)]
+    if kind == 1:
+        values.append(g.next(2**62) * (1 if g.next(2) else -1))
+        return "L"
+    if kind == 2:
+        values.append("".join("aé€😀 z"[g.next(6)] for _ in range(g.next(5))))
+        return "sUz"[g.next(3)]
+    if kind == 3:
+        values.append(None)
+        return "z"
+    if kind == 4:
+        values.append(bytes(g.next(256) for _ in range(g.next(4))).replace(b"\0", b"x"))
+        return "y"
+    if kind == 5:
+        values.append([g.next(10)])
+        return "O"
+    n = g.next(4)
+    seps = ["", ",", ", ", " "]
+    if kind == 6:
+        return "(" + seps[g.next(4)].join(gen_value(g, depth + 1, values) for _ in range(n)) + ")"
+    if kind == 7:
+        return "[" + seps[g.next(4)].join(gen_value(g, depth + 1, values) for _ in range(n)) + "]"
+    items = []
+    for _ in range(n):
+        values.append("k%d" % g.next(5))
+        items.append("s:" + gen_value(g, depth + 1, values))
+    return "{" + ",".join(items) + "}"
+
+
+g = Gen(2024)
+for case in range(300):
+    values = []
+    fmt = "".join(gen_value(g, 0, values) for _ in range(1 + g.next(3)))
+    if len(values) > 16:
+        continue
+    show("build_dyn %s %r" % (case, fmt), m.build_dyn, fmt, tuple(values))
+
+# ---- integer codes on generated values of every magnitude and sign
+for case in range(200):
+    bits = g.next(70)
+    v = g.next(2**31) * 2**bits // 2**31 + g.next(3)
+    v = -v if g.next(2) else v
+    code = "bBhHiIlkLKn"[g.next(11)]
+    parse("int %s %s" % (code, v), "tuple_sizet", code, (v,))
+
 # ---- PyObject_CallFunction / CallMethod
 def echo(*args, **kwargs):
     return args
