@@ -212,6 +212,10 @@ show("noargs-kw", m.cleanups, x=1)
 show("o-kw", m.build_values, x=1)
 show("fast-kw", m.checks, x=1)
 show("varargs-kw", m.unpack, x=1)
+show("parse_stack", m.parse_stack, 1, "ab")
+show("parse_stack-3", m.parse_stack, 1, b"ab\0c", [3])
+show("parse_stack-few", m.parse_stack, 1)
+show("parse_stack-bad", m.parse_stack, 1, 2)
 # ---- small checks
 for which, v in [("nokeywords", None), ("nokeywords", {}), ("nokeywords", {"a": 1}), ("nokeywords", [1]),
                  ("nopositional", None), ("nopositional", ()), ("nopositional", (1,)), ("nopositional", [1]),

@@ -32,6 +32,8 @@ PyObject *PyErr_NoMemory(void);
 
 int dxpy_getargs(PyObject *args, PyObject *kwargs, const char *format, char **kwlist, const slot *out, size_t n,
                  int flags);
+int dxpy_getargs_stack(PyObject *const *args, Py_ssize_t nargs, const char *format, const slot *out, size_t n,
+                       int flags);
 Py_ssize_t dxpy_tuple_len(PyObject *args);
 int dxpy_unpack(PyObject *tuple, PyObject *const *stack, Py_ssize_t nargs, const char *name, Py_ssize_t min,
                 Py_ssize_t max, const slot *out, size_t n);
@@ -167,6 +169,36 @@ int PyArg_VaParseTupleAndKeywords(PyObject *args, PyObject *kwargs, const char *
 int _PyArg_VaParseTupleAndKeywords_SizeT(PyObject *args, PyObject *kwargs, const char *format, char **kwlist,
                                          va_list va) {
     return parse(args, kwargs, format, kwlist, va, FLAG_KEYWORDS | FLAG_SIZE_T);
+}
+
+static int parse_stack(PyObject *const *args, Py_ssize_t nargs, const char *format, va_list *va, int flags) {
+    size_t n = format == NULL ? 0 : getargs_count(format);
+    slot small[SMALL];
+    slot *out = slots(small, n);
+    if (out == NULL) {
+        PyErr_NoMemory();
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) out[i].p = va_arg(*va, void *);
+    int r = dxpy_getargs_stack(args, nargs, format, out, n, flags);
+    release(out, small);
+    return r;
+}
+
+int _PyArg_ParseStack(PyObject *const *args, Py_ssize_t nargs, const char *format, ...) {
+    va_list va;
+    va_start(va, format);
+    int r = parse_stack(args, nargs, format, &va, 0);
+    va_end(va);
+    return r;
+}
+
+int _PyArg_ParseStack_SizeT(PyObject *const *args, Py_ssize_t nargs, const char *format, ...) {
+    va_list va;
+    va_start(va, format);
+    int r = parse_stack(args, nargs, format, &va, FLAG_SIZE_T);
+    va_end(va);
+    return r;
 }
 
 /* CPython reads one PyObject** per argument actually given (at most `max`). */

@@ -20,6 +20,8 @@ unsafe extern "C" {
     fn PyArg_VaParseTupleAndKeywords();
     fn Py_BuildValue();
     fn Py_VaBuildValue();
+    fn _PyArg_ParseStack();
+    fn _PyArg_ParseStack_SizeT();
     fn _PyArg_ParseTupleAndKeywords_SizeT();
     fn _PyArg_ParseTuple_SizeT();
     fn _PyArg_Parse_SizeT();
@@ -36,4 +38,4 @@ unsafe extern "C" {
 }
 
 #[used]
-static KEEP: [unsafe extern "C" fn(); 27] = [PyObject_CallFunction, PyObject_CallFunctionObjArgs, PyObject_CallMethod, PyObject_CallMethodObjArgs, _PyObject_CallFunction_SizeT, _PyObject_CallMethod_SizeT, PyArg_Parse, PyArg_ParseTuple, PyArg_ParseTupleAndKeywords, PyArg_UnpackTuple, PyArg_VaParse, PyArg_VaParseTupleAndKeywords, Py_BuildValue, Py_VaBuildValue, _PyArg_ParseTupleAndKeywords_SizeT, _PyArg_ParseTuple_SizeT, _PyArg_Parse_SizeT, _PyArg_UnpackStack, _PyArg_VaParseTupleAndKeywords_SizeT, _PyArg_VaParse_SizeT, _Py_BuildValue_SizeT, _Py_VaBuildValue_SizeT, PyErr_Format, PyErr_FormatV, PyUnicode_FromFormat, PyUnicode_FromFormatV, PyErr_WarnFormat];
+static KEEP: [unsafe extern "C" fn(); 29] = [PyObject_CallFunction, PyObject_CallFunctionObjArgs, PyObject_CallMethod, PyObject_CallMethodObjArgs, _PyObject_CallFunction_SizeT, _PyObject_CallMethod_SizeT, PyArg_Parse, PyArg_ParseTuple, PyArg_ParseTupleAndKeywords, PyArg_UnpackTuple, PyArg_VaParse, PyArg_VaParseTupleAndKeywords, Py_BuildValue, Py_VaBuildValue, _PyArg_ParseStack, _PyArg_ParseStack_SizeT, _PyArg_ParseTupleAndKeywords_SizeT, _PyArg_ParseTuple_SizeT, _PyArg_Parse_SizeT, _PyArg_UnpackStack, _PyArg_VaParseTupleAndKeywords_SizeT, _PyArg_VaParse_SizeT, _Py_BuildValue_SizeT, _Py_VaBuildValue_SizeT, PyErr_Format, PyErr_FormatV, PyUnicode_FromFormat, PyUnicode_FromFormatV, PyErr_WarnFormat];

@@ -986,3 +986,35 @@ pub unsafe extern "C" fn dxpy_getargs(
         })
     })
 }
+
+/// `_PyArg_ParseStack(_SizeT)`: `PyArg_ParseTuple` on a vector of `nargs` arguments.
+///
+/// # Safety
+/// `args` holds `nargs` live objects; `format` is NUL-terminated; `out` has `n` slots.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn dxpy_getargs_stack(
+    args: *const *mut PyObject,
+    nargs: Py_ssize_t,
+    format: *const c_char,
+    out: *const Slot,
+    n: usize,
+    flags: c_int,
+) -> c_int {
+    guard("_PyArg_ParseStack", 0, || {
+        with_vm(0, |vm| {
+            if format.is_null() || (args.is_null() && nargs > 0) || nargs < 0 {
+                return Err(bad_internal_call(vm));
+            }
+            // SAFETY: see the function's contract.
+            let (fmt, slots) = unsafe { (CStr::from_ptr(format).to_bytes(), Slots::new(out, n)) };
+            // SAFETY: as above.
+            let stack = if nargs == 0 { &[][..] } else { unsafe { core::slice::from_raw_parts(args, nargs as usize) } };
+            let mut p = Parser { vm, fmt, out: slots, flags, cleanups: Vec::new() };
+            let result = parse_positional(&mut p, stack, None);
+            if result.is_err() {
+                p.clean_up();
+            }
+            result.map(|()| 1)
+        })
+    })
+}

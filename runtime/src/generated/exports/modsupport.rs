@@ -137,15 +137,6 @@ pub unsafe extern "C" fn _PyArg_NoPositional(funcname: *const c_char, args: *mut
     unsafe { crate::capi::modsupport::_PyArg_NoPositional(funcname, args) }
 }
 
-/// `int _PyArg_ParseStack(PyObject *const *args, Py_ssize_t nargs, const char *format, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn _PyArg_ParseStack(args: *const *mut PyObject, nargs: Py_ssize_t, format: *const c_char) -> c_int {
-    crate::registry::record_call(idx::_PyArg_ParseStack);
-    crate::missing::called(idx::_PyArg_ParseStack);
-    0
-}
-
 /// `int _PyArg_ParseStackAndKeywords(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, struct _PyArg_Parser *arg3, ...)`
 /// (variadic in C; only the fixed arguments are declared here)
 #[unsafe(no_mangle)]
@@ -161,15 +152,6 @@ pub unsafe extern "C" fn _PyArg_ParseStackAndKeywords(args: *const *mut PyObject
 pub unsafe extern "C" fn _PyArg_ParseStackAndKeywords_SizeT(arg0: *const *mut PyObject, arg1: Py_ssize_t, arg2: *mut PyObject, arg3: *mut c_void) -> c_int {
     crate::registry::record_call(idx::_PyArg_ParseStackAndKeywords_SizeT);
     crate::missing::called(idx::_PyArg_ParseStackAndKeywords_SizeT);
-    0
-}
-
-/// `int _PyArg_ParseStack_SizeT(PyObject *const *arg0, Py_ssize_t arg1, const char *arg2, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn _PyArg_ParseStack_SizeT(arg0: *const *mut PyObject, arg1: Py_ssize_t, arg2: *const c_char) -> c_int {
-    crate::registry::record_call(idx::_PyArg_ParseStack_SizeT);
-    crate::missing::called(idx::_PyArg_ParseStack_SizeT);
     0
 }
 
