@@ -52,6 +52,9 @@ class Cpx:
 # Warm-up: the static Argument Clinic parsers keep their keyword tuples for the process.
 m.clinic(1, y=2)
 m.clinic_dict(1, 2, w=0)
+m.fast_tuple(1)
+m.fast_stack(1)
+m.fast_bad_format(1)
 if _dxpy:
     before = _dxpy.live_proxies()
 
@@ -216,6 +219,20 @@ show("parse_stack", m.parse_stack, 1, "ab")
 show("parse_stack-3", m.parse_stack, 1, b"ab\0c", [3])
 show("parse_stack-few", m.parse_stack, 1)
 show("parse_stack-bad", m.parse_stack, 1, 2)
+for f in (m.fast_tuple, m.fast_stack):
+    show("fast", f, 1)
+    show("fast-b", f, 1, 2)
+    show("fast-kw", f, 1, b=3, c="xy")
+    show("fast-c", f, [1], c="é")
+    show("fast-posonly-kw", f, a=1)
+    show("fast-none", f)
+    show("fast-many", f, 1, 2, 3)
+    show("fast-toomany", f, 1, 2, b=3, c="x")
+    show("fast-dup", f, 1, 2, b=3)
+    show("fast-unknown", f, 1, d=3)
+    show("fast-type", f, 1, "x")
+    show("fast-type-kw", f, 1, c=5)
+show("fast_bad_format", m.fast_bad_format, 1)
 # ---- small checks
 for which, v in [("nokeywords", None), ("nokeywords", {}), ("nokeywords", {"a": 1}), ("nokeywords", [1]),
                  ("nopositional", None), ("nopositional", ()), ("nopositional", (1,)), ("nopositional", [1]),

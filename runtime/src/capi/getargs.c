@@ -35,6 +35,8 @@ int dxpy_getargs(PyObject *args, PyObject *kwargs, const char *format, char **kw
 int dxpy_getargs_stack(PyObject *const *args, Py_ssize_t nargs, const char *format, const slot *out, size_t n,
                        int flags);
 Py_ssize_t dxpy_tuple_len(PyObject *args);
+int dxpy_getargs_fast(PyObject *args, PyObject *const *stack, Py_ssize_t nargs, PyObject *kwargs, PyObject *kwnames,
+                      void *parser, const slot *out, size_t n, int flags);
 int dxpy_unpack(PyObject *tuple, PyObject *const *stack, Py_ssize_t nargs, const char *name, Py_ssize_t min,
                 Py_ssize_t max, const slot *out, size_t n);
 PyObject *dxpy_buildvalue(const char *format, const slot *args, size_t n, int flags);
@@ -198,6 +200,76 @@ int _PyArg_ParseStack_SizeT(PyObject *const *args, Py_ssize_t nargs, const char 
     va_start(va, format);
     int r = parse_stack(args, nargs, format, &va, FLAG_SIZE_T);
     va_end(va);
+    return r;
+}
+
+/* The parses driven by a static `_PyArg_Parser`, whose first field is its format.
+ * `nargs` < 0 with no stack means the tuple form (`args`, `kwargs`). */
+typedef struct _PyArg_Parser _PyArg_Parser;
+
+static int parse_fast(PyObject *args, PyObject *const *stack, Py_ssize_t nargs, PyObject *kwargs, PyObject *kwnames,
+                      _PyArg_Parser *parser, va_list *va, int flags) {
+    const char *format = parser != NULL ? *(const char *const *)parser : NULL;
+    size_t n = format == NULL ? 0 : getargs_count(format);
+    slot small[SMALL];
+    slot *out = slots(small, n);
+    if (out == NULL) {
+        PyErr_NoMemory();
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) out[i].p = va_arg(*va, void *);
+    int r = dxpy_getargs_fast(args, stack, nargs, kwargs, kwnames, parser, out, n, flags);
+    release(out, small);
+    return r;
+}
+
+int _PyArg_ParseTupleAndKeywordsFast(PyObject *args, PyObject *kwargs, _PyArg_Parser *parser, ...) {
+    va_list va;
+    va_start(va, parser);
+    int r = parse_fast(args, NULL, -1, kwargs, NULL, parser, &va, 0);
+    va_end(va);
+    return r;
+}
+
+int _PyArg_ParseTupleAndKeywordsFast_SizeT(PyObject *args, PyObject *kwargs, _PyArg_Parser *parser, ...) {
+    va_list va;
+    va_start(va, parser);
+    int r = parse_fast(args, NULL, -1, kwargs, NULL, parser, &va, FLAG_SIZE_T);
+    va_end(va);
+    return r;
+}
+
+int _PyArg_ParseStackAndKeywords(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, _PyArg_Parser *parser,
+                                 ...) {
+    va_list va;
+    va_start(va, parser);
+    int r = parse_fast(NULL, args, nargs, NULL, kwnames, parser, &va, 0);
+    va_end(va);
+    return r;
+}
+
+int _PyArg_ParseStackAndKeywords_SizeT(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+                                       _PyArg_Parser *parser, ...) {
+    va_list va;
+    va_start(va, parser);
+    int r = parse_fast(NULL, args, nargs, NULL, kwnames, parser, &va, FLAG_SIZE_T);
+    va_end(va);
+    return r;
+}
+
+int _PyArg_VaParseTupleAndKeywordsFast(PyObject *args, PyObject *kwargs, _PyArg_Parser *parser, va_list va) {
+    va_list copy;
+    va_copy(copy, va);
+    int r = parse_fast(args, NULL, -1, kwargs, NULL, parser, &copy, 0);
+    va_end(copy);
+    return r;
+}
+
+int _PyArg_VaParseTupleAndKeywordsFast_SizeT(PyObject *args, PyObject *kwargs, _PyArg_Parser *parser, va_list va) {
+    va_list copy;
+    va_copy(copy, va);
+    int r = parse_fast(args, NULL, -1, kwargs, NULL, parser, &copy, FLAG_SIZE_T);
+    va_end(copy);
     return r;
 }
 

@@ -21,11 +21,17 @@ unsafe extern "C" {
     fn Py_BuildValue();
     fn Py_VaBuildValue();
     fn _PyArg_ParseStack();
+    fn _PyArg_ParseStackAndKeywords();
+    fn _PyArg_ParseStackAndKeywords_SizeT();
     fn _PyArg_ParseStack_SizeT();
+    fn _PyArg_ParseTupleAndKeywordsFast();
+    fn _PyArg_ParseTupleAndKeywordsFast_SizeT();
     fn _PyArg_ParseTupleAndKeywords_SizeT();
     fn _PyArg_ParseTuple_SizeT();
     fn _PyArg_Parse_SizeT();
     fn _PyArg_UnpackStack();
+    fn _PyArg_VaParseTupleAndKeywordsFast();
+    fn _PyArg_VaParseTupleAndKeywordsFast_SizeT();
     fn _PyArg_VaParseTupleAndKeywords_SizeT();
     fn _PyArg_VaParse_SizeT();
     fn _Py_BuildValue_SizeT();
@@ -38,4 +44,4 @@ unsafe extern "C" {
 }
 
 #[used]
-static KEEP: [unsafe extern "C" fn(); 29] = [PyObject_CallFunction, PyObject_CallFunctionObjArgs, PyObject_CallMethod, PyObject_CallMethodObjArgs, _PyObject_CallFunction_SizeT, _PyObject_CallMethod_SizeT, PyArg_Parse, PyArg_ParseTuple, PyArg_ParseTupleAndKeywords, PyArg_UnpackTuple, PyArg_VaParse, PyArg_VaParseTupleAndKeywords, Py_BuildValue, Py_VaBuildValue, _PyArg_ParseStack, _PyArg_ParseStack_SizeT, _PyArg_ParseTupleAndKeywords_SizeT, _PyArg_ParseTuple_SizeT, _PyArg_Parse_SizeT, _PyArg_UnpackStack, _PyArg_VaParseTupleAndKeywords_SizeT, _PyArg_VaParse_SizeT, _Py_BuildValue_SizeT, _Py_VaBuildValue_SizeT, PyErr_Format, PyErr_FormatV, PyUnicode_FromFormat, PyUnicode_FromFormatV, PyErr_WarnFormat];
+static KEEP: [unsafe extern "C" fn(); 35] = [PyObject_CallFunction, PyObject_CallFunctionObjArgs, PyObject_CallMethod, PyObject_CallMethodObjArgs, _PyObject_CallFunction_SizeT, _PyObject_CallMethod_SizeT, PyArg_Parse, PyArg_ParseTuple, PyArg_ParseTupleAndKeywords, PyArg_UnpackTuple, PyArg_VaParse, PyArg_VaParseTupleAndKeywords, Py_BuildValue, Py_VaBuildValue, _PyArg_ParseStack, _PyArg_ParseStackAndKeywords, _PyArg_ParseStackAndKeywords_SizeT, _PyArg_ParseStack_SizeT, _PyArg_ParseTupleAndKeywordsFast, _PyArg_ParseTupleAndKeywordsFast_SizeT, _PyArg_ParseTupleAndKeywords_SizeT, _PyArg_ParseTuple_SizeT, _PyArg_Parse_SizeT, _PyArg_UnpackStack, _PyArg_VaParseTupleAndKeywordsFast, _PyArg_VaParseTupleAndKeywordsFast_SizeT, _PyArg_VaParseTupleAndKeywords_SizeT, _PyArg_VaParse_SizeT, _Py_BuildValue_SizeT, _Py_VaBuildValue_SizeT, PyErr_Format, PyErr_FormatV, PyUnicode_FromFormat, PyUnicode_FromFormatV, PyErr_WarnFormat];

@@ -2,17 +2,18 @@
 //! `_PyArg_UnpackStack` (through `dxpy_unpack`, called by capi/getargs.c), the small checks
 //! Argument Clinic code calls, and `_PyArg_UnpackKeywords`. Messages are CPython 3.11's.
 
-use core::ffi::{CStr, c_char, c_int, c_void};
+use core::ffi::{c_char, c_int, c_void};
 
 use dxpy_macros::capi;
 use rustpython_vm::builtins::{PyDict, PyStr};
 use rustpython_vm::{AsObject, PyObjectRef, PyResult, VirtualMachine};
 
+use super::fast::{ArgParser, parser_init, unexpected_keyword};
 use super::getargs::{borrowed, c_str, func, trunc, tuple_items, type_name};
 use super::{Slot, Slots, guard};
 use crate::bridge::errors::{bad_internal_call, with_vm};
 use crate::bridge::layout::*;
-use crate::bridge::object::{from_c, has_type_flag, to_c};
+use crate::bridge::object::{from_c, has_type_flag};
 
 /// The size of a tuple, or -1 (no error set) for anything else.
 ///
@@ -205,58 +206,6 @@ pub unsafe fn PyArg_ValidateKeywordArguments(arg0: *mut PyObject) -> c_int {
     })
 }
 
-/// `_PyArg_Parser` as CPython 3.11 lays it out (Include/cpython/modsupport.h); Argument
-/// Clinic code declares one static parser per function.
-#[repr(C)]
-struct ArgParser {
-    format: *const c_char,
-    keywords: *const *const c_char,
-    fname: *const c_char,
-    custom_msg: *const c_char,
-    pos: c_int,
-    min: c_int,
-    max: c_int,
-    kwtuple: *mut PyObject,
-    next: *mut ArgParser,
-}
-
-/// 3.11's `parser_init`: the positional-only count, the name, and the tuple of keyword
-/// names (kept for the process, as CPython keeps it until finalization).
-///
-/// # Safety
-/// `parser` points at a static `_PyArg_Parser` whose keywords are NULL-terminated.
-unsafe fn parser_init(vm: &VirtualMachine, parser: *mut ArgParser) -> PyResult<()> {
-    // SAFETY: see the function's contract.
-    unsafe {
-        if !(*parser).kwtuple.is_null() {
-            return Ok(());
-        }
-        let mut names = Vec::new();
-        let mut k = (*parser).keywords;
-        while !k.is_null() && !(*k).is_null() {
-            names.push(c_str(*k).unwrap_or("").to_owned());
-            k = k.add(1);
-        }
-        let pos = names.iter().take_while(|n| n.is_empty()).count();
-        if names[pos..].iter().any(|n| n.is_empty()) {
-            return Err(vm.new_system_error("Empty keyword parameter name".to_owned()));
-        }
-        let format = (*parser).format;
-        if !format.is_null() {
-            let bytes = CStr::from_ptr(format).to_bytes();
-            if let Some(i) = bytes.iter().position(|&c| c == b':') {
-                (*parser).fname = format.add(i + 1);
-            } else if let Some(i) = bytes.iter().position(|&c| c == b';') {
-                (*parser).custom_msg = format.add(i + 1);
-            }
-        }
-        (*parser).pos = pos as c_int;
-        let tuple = vm.ctx.new_tuple(names[pos..].iter().map(|n| vm.ctx.new_str(n.as_str()).into()).collect());
-        (*parser).kwtuple = to_c(vm, &tuple.into());
-        Ok(())
-    }
-}
-
 /// `_PyArg_UnpackKeywords`: the arguments of a FASTCALL|KEYWORDS (or VARARGS|KEYWORDS)
 /// function in parameter order, in `buf` (NULL for optional ones not given), or `args`
 /// itself when there are no keywords and the count fits.
@@ -386,31 +335,7 @@ pub unsafe fn _PyArg_UnpackKeywords(
                     )));
                 }
             }
-            let given: Vec<PyObjectRef> = match &dict {
-                Some(d) => d.keys_vec(),
-                // SAFETY: items of a live tuple.
-                None => names.iter().map(|&k| unsafe { from_c(vm, k) }).collect(),
-            };
-            let this = func(fname, "this function");
-            for key in given {
-                if key.downcast_ref::<PyStr>().is_none() {
-                    return Err(vm.new_type_error("keywords must be strings".to_owned()));
-                }
-                let mut known = false;
-                for k in &keywords {
-                    if vm.bool_eq(k, &key)? {
-                        known = true;
-                        break;
-                    }
-                }
-                if !known {
-                    let s = key.str(vm)?;
-                    return Err(
-                        vm.new_type_error(format!("'{}' is an invalid keyword argument for {this}", s.as_wtf8()))
-                    );
-                }
-            }
-            return Err(vm.new_type_error(format!("invalid keyword argument for {this}")));
+            return Err(unexpected_keyword(vm, dict.as_deref(), names, &keywords, fname)?);
         }
         Ok(buf.cast_const())
     })

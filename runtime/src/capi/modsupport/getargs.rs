@@ -59,7 +59,7 @@ pub fn release_borrowed(mark: usize) {
 
 /// Why converting one argument failed: an exception already raised, or CPython's
 /// message for `seterror` with the item numbers of the nested sequences it is in.
-enum Fail {
+pub(super) enum Fail {
     Raised(PyBaseExceptionRef),
     Msg(Vec<usize>, String),
 }
@@ -201,8 +201,8 @@ unsafe fn str_utf8(vm: &VirtualMachine, arg: *mut PyObject) -> Result<Option<(*c
 
 /// One parse: the format, the output pointers, and the `O&` converters to call again
 /// with NULL if it fails (`Py_CLEANUP_SUPPORTED`).
-struct Parser<'a> {
-    vm: &'a VirtualMachine,
+pub(super) struct Parser<'a> {
+    pub(super) vm: &'a VirtualMachine,
     fmt: &'a [u8],
     out: Slots<'a>,
     flags: c_int,
@@ -211,8 +211,12 @@ struct Parser<'a> {
 
 type Converter = unsafe extern "C" fn(*mut PyObject, *mut c_void) -> c_int;
 
-impl Parser<'_> {
-    fn at(&self, pos: usize) -> u8 {
+impl<'a> Parser<'a> {
+    pub(super) fn new(vm: &'a VirtualMachine, fmt: &'a [u8], out: Slots<'a>, flags: c_int) -> Self {
+        Parser { vm, fmt, out, flags, cleanups: Vec::new() }
+    }
+
+    pub(super) fn at(&self, pos: usize) -> u8 {
         self.fmt.get(pos).copied().unwrap_or(0)
     }
 
@@ -221,7 +225,7 @@ impl Parser<'_> {
     }
 
     /// After a failed parse: converters that asked for it release what they made.
-    fn clean_up(&mut self) {
+    pub(super) fn clean_up(&mut self) {
         for (convert, addr) in self.cleanups.drain(..).rev() {
             // SAFETY: the converter accepted `Py_CLEANUP_SUPPORTED` calls with NULL.
             unsafe { convert(core::ptr::null_mut(), addr) };
@@ -229,7 +233,7 @@ impl Parser<'_> {
     }
 
     /// getargs.c's `convertitem`: a nested tuple format or one simple code.
-    fn convertitem(&mut self, arg: *mut PyObject, pos: &mut usize) -> Result<(), Fail> {
+    pub(super) fn convertitem(&mut self, arg: *mut PyObject, pos: &mut usize) -> Result<(), Fail> {
         if self.at(*pos) == b'(' {
             let mut p = *pos + 1;
             self.converttuple(arg, &mut p)?;
@@ -548,7 +552,7 @@ impl Parser<'_> {
 
     /// getargs.c's `skipitem`: steps over one item of the format (and its outputs) for an
     /// optional argument that was not given, or names what is wrong with it.
-    fn skipitem(&mut self, pos: &mut usize) -> Result<(), String> {
+    pub(super) fn skipitem(&mut self, pos: &mut usize) -> Result<(), String> {
         let mut f = *pos;
         let c = self.at(f);
         f += 1;
@@ -615,7 +619,7 @@ impl Parser<'_> {
 }
 
 /// getargs.c's `seterror`: the exception for a failed conversion of argument `iarg`.
-fn seterror(
+pub(super) fn seterror(
     vm: &VirtualMachine,
     iarg: usize,
     fail: Fail,

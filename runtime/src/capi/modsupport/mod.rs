@@ -6,6 +6,7 @@
 
 mod buildvalue;
 mod checks;
+mod fast;
 mod format;
 mod getargs;
 
@@ -137,6 +138,11 @@ impl<'a> Slots<'a> {
         // SAFETY: see the function's contract.
         let slots = if n == 0 || p.is_null() { &[][..] } else { unsafe { core::slice::from_raw_parts(p, n) } };
         Slots { slots, next: 0 }
+    }
+
+    /// No arguments (for walks of a format that only check it).
+    pub(crate) fn empty() -> Self {
+        Slots { slots: &[], next: 0 }
     }
 
     /// The next slot; running out means the C walk and the Rust walk of the format

@@ -137,42 +137,6 @@ pub unsafe extern "C" fn _PyArg_NoPositional(funcname: *const c_char, args: *mut
     unsafe { crate::capi::modsupport::_PyArg_NoPositional(funcname, args) }
 }
 
-/// `int _PyArg_ParseStackAndKeywords(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, struct _PyArg_Parser *arg3, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn _PyArg_ParseStackAndKeywords(args: *const *mut PyObject, nargs: Py_ssize_t, kwnames: *mut PyObject, arg3: *mut c_void) -> c_int {
-    crate::registry::record_call(idx::_PyArg_ParseStackAndKeywords);
-    crate::missing::called(idx::_PyArg_ParseStackAndKeywords);
-    0
-}
-
-/// `int _PyArg_ParseStackAndKeywords_SizeT(PyObject *const *arg0, Py_ssize_t arg1, PyObject *arg2, struct _PyArg_Parser *arg3, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn _PyArg_ParseStackAndKeywords_SizeT(arg0: *const *mut PyObject, arg1: Py_ssize_t, arg2: *mut PyObject, arg3: *mut c_void) -> c_int {
-    crate::registry::record_call(idx::_PyArg_ParseStackAndKeywords_SizeT);
-    crate::missing::called(idx::_PyArg_ParseStackAndKeywords_SizeT);
-    0
-}
-
-/// `int _PyArg_ParseTupleAndKeywordsFast(PyObject *arg0, PyObject *arg1, struct _PyArg_Parser *arg2, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn _PyArg_ParseTupleAndKeywordsFast(arg0: *mut PyObject, arg1: *mut PyObject, arg2: *mut c_void) -> c_int {
-    crate::registry::record_call(idx::_PyArg_ParseTupleAndKeywordsFast);
-    crate::missing::called(idx::_PyArg_ParseTupleAndKeywordsFast);
-    0
-}
-
-/// `int _PyArg_ParseTupleAndKeywordsFast_SizeT(PyObject *arg0, PyObject *arg1, struct _PyArg_Parser *arg2, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn _PyArg_ParseTupleAndKeywordsFast_SizeT(arg0: *mut PyObject, arg1: *mut PyObject, arg2: *mut c_void) -> c_int {
-    crate::registry::record_call(idx::_PyArg_ParseTupleAndKeywordsFast_SizeT);
-    crate::missing::called(idx::_PyArg_ParseTupleAndKeywordsFast_SizeT);
-    0
-}
-
 /// `PyObject *const *_PyArg_UnpackKeywords(PyObject *const *args, Py_ssize_t nargs, PyObject *kwargs, PyObject *kwnames, struct _PyArg_Parser *parser, int minpos, int maxpos, int minkw, PyObject **buf)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _PyArg_UnpackKeywords(args: *const *mut PyObject, nargs: Py_ssize_t, kwargs: *mut PyObject, kwnames: *mut PyObject, parser: *mut c_void, minpos: c_int, maxpos: c_int, minkw: c_int, buf: *mut *mut PyObject) -> *const *mut PyObject {
@@ -187,22 +151,6 @@ pub unsafe extern "C" fn _PyArg_UnpackKeywordsWithVararg(args: *const *mut PyObj
     crate::registry::record_call(idx::_PyArg_UnpackKeywordsWithVararg);
     crate::missing::called(idx::_PyArg_UnpackKeywordsWithVararg);
     ::core::ptr::null()
-}
-
-/// `int _PyArg_VaParseTupleAndKeywordsFast(PyObject *arg0, PyObject *arg1, struct _PyArg_Parser *arg2, __va_list_tag *arg3)`
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn _PyArg_VaParseTupleAndKeywordsFast(arg0: *mut PyObject, arg1: *mut PyObject, arg2: *mut c_void, arg3: *mut c_void) -> c_int {
-    crate::registry::record_call(idx::_PyArg_VaParseTupleAndKeywordsFast);
-    crate::missing::called(idx::_PyArg_VaParseTupleAndKeywordsFast);
-    0
-}
-
-/// `int _PyArg_VaParseTupleAndKeywordsFast_SizeT(PyObject *arg0, PyObject *arg1, struct _PyArg_Parser *arg2, __va_list_tag *arg3)`
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn _PyArg_VaParseTupleAndKeywordsFast_SizeT(arg0: *mut PyObject, arg1: *mut PyObject, arg2: *mut c_void, arg3: *mut c_void) -> c_int {
-    crate::registry::record_call(idx::_PyArg_VaParseTupleAndKeywordsFast_SizeT);
-    crate::missing::called(idx::_PyArg_VaParseTupleAndKeywordsFast_SizeT);
-    0
 }
 
 /// `int _PyModule_Add(PyObject *arg0, const char *arg1, PyObject *arg2)`
