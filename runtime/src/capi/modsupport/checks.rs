@@ -5,7 +5,7 @@
 use core::ffi::{c_char, c_int, c_void};
 
 use dxpy_macros::capi;
-use rustpython_vm::builtins::{PyDict, PyStr};
+use rustpython_vm::builtins::{PyBaseExceptionRef, PyDict, PyDictRef, PyStr};
 use rustpython_vm::{AsObject, PyObjectRef, PyResult, VirtualMachine};
 
 use super::fast::{ArgParser, parser_init, unexpected_keyword};
@@ -13,7 +13,7 @@ use super::getargs::{borrowed, c_str, func, trunc, tuple_items, type_name};
 use super::{Slot, Slots, guard};
 use crate::bridge::errors::{bad_internal_call, with_vm};
 use crate::bridge::layout::*;
-use crate::bridge::object::{from_c, has_type_flag};
+use crate::bridge::object::{PyTupleObject, from_c, has_type_flag, new_tuple};
 
 /// The size of a tuple, or -1 (no error set) for anything else.
 ///
@@ -206,6 +206,125 @@ pub unsafe fn PyArg_ValidateKeywordArguments(arg0: *mut PyObject) -> c_int {
     })
 }
 
+/// What both `_PyArg_UnpackKeywords` forms start from: the parser's keywords and the
+/// arguments given.
+struct Given<'a> {
+    vm: &'a VirtualMachine,
+    args: *const *mut PyObject,
+    nargs: usize,
+    keywords: Vec<PyObjectRef>,
+    posonly: usize,
+    fname: Option<&'a str>,
+    dict: Option<PyDictRef>,
+    names: &'a [*mut PyObject],
+    nkwargs: usize,
+}
+
+impl<'a> Given<'a> {
+    /// # Safety
+    /// The arguments are what the C-API function received.
+    unsafe fn new(
+        vm: &'a VirtualMachine,
+        args: *const *mut PyObject,
+        nargs: Py_ssize_t,
+        kwargs: *mut PyObject,
+        kwnames: *mut PyObject,
+        parser: *mut c_void,
+        buf: *mut *mut PyObject,
+    ) -> PyResult<Self> {
+        let parser = parser.cast::<ArgParser>();
+        // SAFETY: NULL or live (C-API contract).
+        if parser.is_null() || (!kwnames.is_null() && !unsafe { has_type_flag(kwnames, Py_TPFLAGS_TUPLE_SUBCLASS) }) {
+            return Err(bad_internal_call(vm));
+        }
+        let args = if args.is_null() && nargs == 0 { buf.cast_const() } else { args };
+        // SAFETY: a static parser (C-API contract).
+        unsafe { parser_init(vm, parser)? };
+        // SAFETY: initialised just above.
+        let (kwtuple, posonly, fname) = unsafe { ((*parser).kwtuple, (*parser).pos as usize, c_str((*parser).fname)) };
+        // SAFETY: `kwtuple` is the tuple `parser_init` made; its items are live.
+        let keywords = unsafe { tuple_items(kwtuple) }.iter().map(|&k| unsafe { from_c(vm, k) }).collect();
+        let dict = if kwargs.is_null() {
+            None
+        } else {
+            // SAFETY: a live object.
+            Some(unsafe { from_c(vm, kwargs) }.downcast::<PyDict>().map_err(|_| bad_internal_call(vm))?)
+        };
+        // SAFETY: `kwnames` is a tuple (checked above) whose values follow the positionals.
+        let names: &[*mut PyObject] = if kwnames.is_null() { &[] } else { unsafe { tuple_items(kwnames) } };
+        let nkwargs = dict.as_ref().map_or(names.len(), |d| d.__len__());
+        Ok(Given { vm, args, nargs: nargs.max(0) as usize, keywords, posonly, fname, dict, names, nkwargs })
+    }
+
+    fn maxargs(&self) -> usize {
+        self.posonly + self.keywords.len()
+    }
+
+    fn fn_name(&self) -> String {
+        func(self.fname, "function")
+    }
+
+    /// The value given by name for parameter `i`, if any.
+    fn find(&self, i: usize) -> PyResult<Option<*mut PyObject>> {
+        if i < self.posonly {
+            return Ok(None);
+        }
+        let (vm, key) = (self.vm, &self.keywords[i - self.posonly]);
+        if let Some(d) = &self.dict {
+            return Ok(d.get_item_opt(&**key, vm)?.map(|v| borrowed(vm, &v)));
+        }
+        for (k, &name) in self.names.iter().enumerate() {
+            // SAFETY: items of a live tuple.
+            let name = unsafe { from_c(vm, name) };
+            if name.is(key) || vm.bool_eq(&name, key)? {
+                // SAFETY: the keyword values follow the `nargs` positionals.
+                return Ok(Some(unsafe { *self.args.add(self.nargs + k) }));
+            }
+        }
+        Ok(None)
+    }
+
+    fn missing(&self, i: usize) -> PyResult<PyBaseExceptionRef> {
+        let key = self.keywords[i - self.posonly].str(self.vm)?;
+        Ok(self.vm.new_type_error(format!(
+            "{} missing required argument '{}' (pos {})",
+            self.fn_name(),
+            key.as_wtf8(),
+            i + 1
+        )))
+    }
+
+    fn too_few(&self, minposonly: usize, maxpos: usize) -> PyBaseExceptionRef {
+        self.vm.new_type_error(format!(
+            "{} takes {} {minposonly} positional argument{} ({} given)",
+            self.fn_name(),
+            if minposonly < maxpos { "at least" } else { "exactly" },
+            if minposonly == 1 { "" } else { "s" },
+            self.nargs
+        ))
+    }
+
+    fn unexpected(&self) -> PyResult<PyBaseExceptionRef> {
+        unexpected_keyword(self.vm, self.dict.as_deref(), self.names, &self.keywords, self.fname)
+    }
+
+    /// "given by name and position" for a positional argument also given by name.
+    fn given_twice(&self) -> PyResult<Option<PyBaseExceptionRef>> {
+        for i in self.posonly..self.nargs {
+            if self.find(i)?.is_some() {
+                let key = self.keywords[i - self.posonly].str(self.vm)?;
+                return Ok(Some(self.vm.new_type_error(format!(
+                    "argument for {} given by name ('{}') and position ({})",
+                    self.fn_name(),
+                    key.as_wtf8(),
+                    i + 1
+                ))));
+            }
+        }
+        Ok(None)
+    }
+}
+
 /// `_PyArg_UnpackKeywords`: the arguments of a FASTCALL|KEYWORDS (or VARARGS|KEYWORDS)
 /// function in parameter order, in `buf` (NULL for optional ones not given), or `args`
 /// itself when there are no keywords and the count fits.
@@ -223,39 +342,17 @@ pub unsafe fn _PyArg_UnpackKeywords(
     buf: *mut *mut PyObject,
 ) -> *const *mut PyObject {
     with_vm(core::ptr::null(), |vm| {
-        let parser = parser.cast::<ArgParser>();
-        // SAFETY: NULL or live (C-API contract).
-        if parser.is_null() || (!kwnames.is_null() && !unsafe { has_type_flag(kwnames, Py_TPFLAGS_TUPLE_SUBCLASS) }) {
-            return Err(bad_internal_call(vm));
-        }
-        let args = if args.is_null() && nargs == 0 { buf.cast_const() } else { args };
-        // SAFETY: a static parser (C-API contract).
-        unsafe { parser_init(vm, parser)? };
-        // SAFETY: initialised just above.
-        let (kwtuple, posonly, fname) = unsafe { ((*parser).kwtuple, (*parser).pos as usize, c_str((*parser).fname)) };
-        // SAFETY: `kwtuple` is the tuple `parser_init` made.
-        let keywords: Vec<PyObjectRef> = unsafe { tuple_items(kwtuple) }
-            .iter()
-            // SAFETY: items of a live tuple.
-            .map(|&k| unsafe { from_c(vm, k) })
-            .collect();
-        let maxargs = posonly + keywords.len();
-        let (nargs, minpos, maxpos, minkw) = (nargs.max(0) as usize, minpos as usize, maxpos as usize, minkw as usize);
+        // SAFETY: forwards the caller's contract.
+        let g = unsafe { Given::new(vm, args, nargs, kwargs, kwnames, parser, buf)? };
+        let (nargs, maxargs) = (g.nargs, g.maxargs());
+        let (minpos, maxpos, minkw) = (minpos as usize, maxpos as usize, minkw as usize);
         let reqlimit = if minkw > 0 { maxpos + minkw } else { minpos };
-        let minposonly = posonly.min(minpos);
-        let dict = if kwargs.is_null() {
-            None
-        } else {
-            // SAFETY: a live object.
-            Some(unsafe { from_c(vm, kwargs) }.downcast::<PyDict>().map_err(|_| bad_internal_call(vm))?)
-        };
-        // SAFETY: `kwnames` is a tuple (checked above) whose values follow the positionals.
-        let names: &[*mut PyObject] = if kwnames.is_null() { &[] } else { unsafe { tuple_items(kwnames) } };
-        let mut nkwargs = dict.as_ref().map_or(names.len(), |d| d.__len__());
+        let minposonly = g.posonly.min(minpos);
+        let mut nkwargs = g.nkwargs;
         if nkwargs == 0 && minkw == 0 && minpos <= nargs && nargs <= maxpos {
-            return Ok(args);
+            return Ok(g.args);
         }
-        let fn_name = func(fname, "function");
+        let fn_name = g.fn_name();
         if nargs + nkwargs > maxargs {
             return Err(vm.new_type_error(format!(
                 "{fn_name} takes at most {maxargs} {}argument{} ({} given)",
@@ -276,36 +373,17 @@ pub unsafe fn _PyArg_UnpackKeywords(
             }));
         }
         if nargs < minposonly {
-            return Err(vm.new_type_error(format!(
-                "{fn_name} takes {} {minposonly} positional argument{} ({nargs} given)",
-                if minposonly < maxpos { "at least" } else { "exactly" },
-                if minposonly == 1 { "" } else { "s" }
-            )));
+            return Err(g.too_few(minposonly, maxpos));
         }
-        // The value given by name for `key`, if any.
-        let find = |key: &PyObjectRef| -> PyResult<Option<*mut PyObject>> {
-            if let Some(d) = &dict {
-                return Ok(d.get_item_opt(&**key, vm)?.map(|v| borrowed(vm, &v)));
-            }
-            for (i, &name) in names.iter().enumerate() {
-                // SAFETY: items of a live tuple.
-                let name = unsafe { from_c(vm, name) };
-                if name.is(key) || vm.bool_eq(&name, key)? {
-                    // SAFETY: the keyword values follow the `nargs` positionals.
-                    return Ok(Some(unsafe { *args.add(nargs + i) }));
-                }
-            }
-            Ok(None)
-        };
         // SAFETY: `buf` has room for `maxargs` arguments (Argument Clinic sizes it).
         unsafe {
             for i in 0..nargs {
-                *buf.add(i) = *args.add(i);
+                *buf.add(i) = *g.args.add(i);
             }
         }
-        for i in nargs.max(posonly)..maxargs {
+        for i in nargs.max(g.posonly)..maxargs {
             let current = if nkwargs > 0 {
-                find(&keywords[i - posonly])?
+                g.find(i)?
             } else if i >= reqlimit {
                 break;
             } else {
@@ -316,26 +394,84 @@ pub unsafe fn _PyArg_UnpackKeywords(
             if current.is_some() {
                 nkwargs -= 1;
             } else if i < minpos || (maxpos <= i && i < reqlimit) {
-                let key = keywords[i - posonly].str(vm)?;
-                return Err(vm.new_type_error(format!(
-                    "{fn_name} missing required argument '{}' (pos {})",
-                    key.as_wtf8(),
-                    i + 1
-                )));
+                return Err(g.missing(i)?);
             }
         }
         if nkwargs > 0 {
-            for i in posonly..nargs {
-                if find(&keywords[i - posonly])?.is_some() {
-                    let key = keywords[i - posonly].str(vm)?;
-                    return Err(vm.new_type_error(format!(
-                        "argument for {fn_name} given by name ('{}') and position ({})",
-                        key.as_wtf8(),
-                        i + 1
-                    )));
+            return Err(match g.given_twice()? {
+                Some(e) => e,
+                None => g.unexpected()?,
+            });
+        }
+        Ok(buf.cast_const())
+    })
+}
+
+/// `_PyArg_UnpackKeywordsWithVararg` (3.11): as `_PyArg_UnpackKeywords` for a function
+/// with `*args` at parameter `vararg`; `buf[vararg]` gets a new tuple of the extra
+/// positionals, which the caller releases.
+#[allow(clippy::too_many_arguments)] // CPython's signature
+#[capi]
+pub unsafe fn _PyArg_UnpackKeywordsWithVararg(
+    args: *const *mut PyObject,
+    nargs: Py_ssize_t,
+    kwargs: *mut PyObject,
+    kwnames: *mut PyObject,
+    parser: *mut c_void,
+    minpos: c_int,
+    maxpos: c_int,
+    minkw: c_int,
+    vararg: c_int,
+    buf: *mut *mut PyObject,
+) -> *const *mut PyObject {
+    with_vm(core::ptr::null(), |vm| {
+        // SAFETY: forwards the caller's contract.
+        let g = unsafe { Given::new(vm, args, nargs, kwargs, kwnames, parser, buf)? };
+        let (nargs, maxargs) = (g.nargs, g.maxargs());
+        let (minpos, maxpos, minkw, vararg) = (minpos as usize, maxpos as usize, minkw as usize, vararg as usize);
+        let reqlimit = if minkw > 0 { maxpos + minkw } else { minpos };
+        let minposonly = g.posonly.min(minpos);
+        let mut nkwargs = g.nkwargs;
+        if nargs < minposonly {
+            return Err(g.too_few(minposonly, maxpos));
+        }
+        let varargssize = nargs.saturating_sub(maxpos);
+        let tuple = new_tuple(varargssize);
+        // SAFETY: `buf` has room for the parameters and the `*args` tuple; the tuple has
+        // `varargssize` slots, each taking its own reference.
+        unsafe {
+            *buf.add(vararg) = tuple;
+            let slots = (*tuple.cast::<PyTupleObject>()).ob_item.as_mut_ptr();
+            for i in 0..nargs {
+                let a = *g.args.add(i);
+                if i >= vararg {
+                    if i - vararg < varargssize {
+                        crate::capi::object::Py_IncRef(a);
+                        *slots.add(i - vararg) = a;
+                    }
+                } else {
+                    *buf.add(i) = a;
                 }
             }
-            return Err(unexpected_keyword(vm, dict.as_deref(), names, &keywords, fname)?);
+        }
+        let fail = |e: PyBaseExceptionRef| {
+            // SAFETY: the tuple made above, not handed out on failure.
+            unsafe { crate::capi::object::Py_DecRef(tuple) };
+            e
+        };
+        for i in nargs.max(g.posonly).saturating_sub(varargssize)..maxargs {
+            let current = if nkwargs > 0 { g.find(i).map_err(fail)? } else { None };
+            let slot = if nargs < vararg { i } else { i + 1 };
+            // SAFETY: as above.
+            unsafe { *buf.add(slot) = current.unwrap_or(core::ptr::null_mut()) };
+            if current.is_some() {
+                nkwargs -= 1;
+            } else if i < minpos || (maxpos <= i && i < reqlimit) {
+                return Err(fail(g.missing(i)?));
+            }
+        }
+        if nkwargs > 0 {
+            return Err(fail(g.unexpected()?));
         }
         Ok(buf.cast_const())
     })

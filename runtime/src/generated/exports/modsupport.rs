@@ -149,8 +149,8 @@ pub unsafe extern "C" fn _PyArg_UnpackKeywords(args: *const *mut PyObject, nargs
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _PyArg_UnpackKeywordsWithVararg(args: *const *mut PyObject, nargs: Py_ssize_t, kwargs: *mut PyObject, kwnames: *mut PyObject, parser: *mut c_void, minpos: c_int, maxpos: c_int, minkw: c_int, vararg: c_int, buf: *mut *mut PyObject) -> *const *mut PyObject {
     crate::registry::record_call(idx::_PyArg_UnpackKeywordsWithVararg);
-    crate::missing::called(idx::_PyArg_UnpackKeywordsWithVararg);
-    ::core::ptr::null()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::modsupport::_PyArg_UnpackKeywordsWithVararg(args, nargs, kwargs, kwnames, parser, minpos, maxpos, minkw, vararg, buf) }
 }
 
 /// `int _PyModule_Add(PyObject *arg0, const char *arg1, PyObject *arg2)`
