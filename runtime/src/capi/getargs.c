@@ -41,7 +41,17 @@ int dxpy_unpack(PyObject *tuple, PyObject *const *stack, Py_ssize_t nargs, const
                 Py_ssize_t max, const slot *out, size_t n);
 PyObject *dxpy_buildvalue(const char *format, const slot *args, size_t n, int flags);
 PyObject *dxpy_callfunction(PyObject *callable, const char *format, const slot *args, size_t n, int flags);
-PyObject *dxpy_callmethod(PyObject *obj, const char *name, const slot *args, size_t n, const char *format, int flags);
+PyObject *dxpy_callmethod(PyObject *obj, const char *name, PyObject *name_obj, const slot *args, size_t n,
+                          const char *format, int flags);
+PyObject *PyObject_VectorcallMethod(PyObject *name, PyObject *const *args, size_t nargsf, PyObject *kwnames);
+PyObject *PyUnicode_FromString(const char *u);
+void Py_DecRef(PyObject *o);
+
+/* `_Py_Identifier` (Include/cpython/object.h): the name, and CPython's cache index. */
+typedef struct _Py_Identifier {
+    const char *string;
+    Py_ssize_t index;
+} _Py_Identifier;
 PyObject *dxpy_fromformat(const char *format, const slot *args, size_t n);
 PyObject *dxpy_err_format(PyObject *exception, const char *format, const slot *args, size_t n);
 int dxpy_warn_format(PyObject *category, Py_ssize_t stack_level, const char *format, const slot *args, size_t n);
@@ -460,12 +470,13 @@ PyObject *_PyObject_CallFunction_SizeT(PyObject *callable, const char *format, .
     return r;
 }
 
-static PyObject *call_method(PyObject *obj, const char *name, const char *format, va_list *va, int flags) {
+static PyObject *call_method(PyObject *obj, const char *name, PyObject *name_obj, const char *format, va_list *va,
+                             int flags) {
     slot small[SMALL];
     size_t n;
     slot *args = build_args(format, va, flags, small, &n);
     if (args == NULL) return PyErr_NoMemory();
-    PyObject *r = dxpy_callmethod(obj, name, args, n, format, flags);
+    PyObject *r = dxpy_callmethod(obj, name, name_obj, args, n, format, flags);
     release(args, small);
     return r;
 }
@@ -473,7 +484,7 @@ static PyObject *call_method(PyObject *obj, const char *name, const char *format
 PyObject *PyObject_CallMethod(PyObject *obj, const char *name, const char *format, ...) {
     va_list va;
     va_start(va, format);
-    PyObject *r = call_method(obj, name, format, &va, 0);
+    PyObject *r = call_method(obj, name, NULL, format, &va, 0);
     va_end(va);
     return r;
 }
@@ -481,8 +492,60 @@ PyObject *PyObject_CallMethod(PyObject *obj, const char *name, const char *forma
 PyObject *_PyObject_CallMethod_SizeT(PyObject *obj, const char *name, const char *format, ...) {
     va_list va;
     va_start(va, format);
-    PyObject *r = call_method(obj, name, format, &va, FLAG_SIZE_T);
+    PyObject *r = call_method(obj, name, NULL, format, &va, FLAG_SIZE_T);
     va_end(va);
+    return r;
+}
+
+/* 3.11 always reads '#' lengths as Py_ssize_t here. */
+PyObject *_PyObject_CallMethod(PyObject *obj, PyObject *name, const char *format, ...) {
+    va_list va;
+    va_start(va, format);
+    PyObject *r = call_method(obj, NULL, name, format, &va, FLAG_SIZE_T);
+    va_end(va);
+    return r;
+}
+
+PyObject *_PyObject_CallMethodId(PyObject *obj, _Py_Identifier *name, const char *format, ...) {
+    va_list va;
+    va_start(va, format);
+    PyObject *r = call_method(obj, name ? name->string : NULL, NULL, format, &va, 0);
+    va_end(va);
+    return r;
+}
+
+PyObject *_PyObject_CallMethodId_SizeT(PyObject *obj, _Py_Identifier *name, const char *format, ...) {
+    va_list va;
+    va_start(va, format);
+    PyObject *r = call_method(obj, name ? name->string : NULL, NULL, format, &va, FLAG_SIZE_T);
+    va_end(va);
+    return r;
+}
+
+/* PyObject_CallMethodObjArgs with the name from an identifier (NULL-terminated objects). */
+PyObject *_PyObject_CallMethodIdObjArgs(PyObject *obj, _Py_Identifier *name, ...) {
+    if (obj == NULL || name == NULL) return dxpy_callmethod(NULL, NULL, NULL, NULL, 0, NULL, 0);
+    PyObject *oname = PyUnicode_FromString(name->string);
+    if (oname == NULL) return NULL;
+    va_list va, count;
+    va_start(va, name);
+    va_copy(count, va);
+    size_t n = 1;
+    while (va_arg(count, PyObject *) != NULL) n++;
+    va_end(count);
+    PyObject *small[SMALL];
+    PyObject **stack = n <= SMALL ? small : malloc(n * sizeof *stack);
+    if (stack == NULL) {
+        va_end(va);
+        Py_DecRef(oname);
+        return PyErr_NoMemory();
+    }
+    stack[0] = obj;
+    for (size_t i = 1; i < n; i++) stack[i] = va_arg(va, PyObject *);
+    va_end(va);
+    PyObject *r = PyObject_VectorcallMethod(oname, stack, n, NULL);
+    if (stack != small) free(stack);
+    Py_DecRef(oname);
     return r;
 }
 

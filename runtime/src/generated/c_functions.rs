@@ -11,6 +11,10 @@ unsafe extern "C" {
     fn PyObject_CallMethod();
     fn PyObject_CallMethodObjArgs();
     fn _PyObject_CallFunction_SizeT();
+    fn _PyObject_CallMethod();
+    fn _PyObject_CallMethodId();
+    fn _PyObject_CallMethodIdObjArgs();
+    fn _PyObject_CallMethodId_SizeT();
     fn _PyObject_CallMethod_SizeT();
     fn PyArg_Parse();
     fn PyArg_ParseTuple();
@@ -44,4 +48,4 @@ unsafe extern "C" {
 }
 
 #[used]
-static KEEP: [unsafe extern "C" fn(); 35] = [PyObject_CallFunction, PyObject_CallFunctionObjArgs, PyObject_CallMethod, PyObject_CallMethodObjArgs, _PyObject_CallFunction_SizeT, _PyObject_CallMethod_SizeT, PyArg_Parse, PyArg_ParseTuple, PyArg_ParseTupleAndKeywords, PyArg_UnpackTuple, PyArg_VaParse, PyArg_VaParseTupleAndKeywords, Py_BuildValue, Py_VaBuildValue, _PyArg_ParseStack, _PyArg_ParseStackAndKeywords, _PyArg_ParseStackAndKeywords_SizeT, _PyArg_ParseStack_SizeT, _PyArg_ParseTupleAndKeywordsFast, _PyArg_ParseTupleAndKeywordsFast_SizeT, _PyArg_ParseTupleAndKeywords_SizeT, _PyArg_ParseTuple_SizeT, _PyArg_Parse_SizeT, _PyArg_UnpackStack, _PyArg_VaParseTupleAndKeywordsFast, _PyArg_VaParseTupleAndKeywordsFast_SizeT, _PyArg_VaParseTupleAndKeywords_SizeT, _PyArg_VaParse_SizeT, _Py_BuildValue_SizeT, _Py_VaBuildValue_SizeT, PyErr_Format, PyErr_FormatV, PyUnicode_FromFormat, PyUnicode_FromFormatV, PyErr_WarnFormat];
+static KEEP: [unsafe extern "C" fn(); 39] = [PyObject_CallFunction, PyObject_CallFunctionObjArgs, PyObject_CallMethod, PyObject_CallMethodObjArgs, _PyObject_CallFunction_SizeT, _PyObject_CallMethod, _PyObject_CallMethodId, _PyObject_CallMethodIdObjArgs, _PyObject_CallMethodId_SizeT, _PyObject_CallMethod_SizeT, PyArg_Parse, PyArg_ParseTuple, PyArg_ParseTupleAndKeywords, PyArg_UnpackTuple, PyArg_VaParse, PyArg_VaParseTupleAndKeywords, Py_BuildValue, Py_VaBuildValue, _PyArg_ParseStack, _PyArg_ParseStackAndKeywords, _PyArg_ParseStackAndKeywords_SizeT, _PyArg_ParseStack_SizeT, _PyArg_ParseTupleAndKeywordsFast, _PyArg_ParseTupleAndKeywordsFast_SizeT, _PyArg_ParseTupleAndKeywords_SizeT, _PyArg_ParseTuple_SizeT, _PyArg_Parse_SizeT, _PyArg_UnpackStack, _PyArg_VaParseTupleAndKeywordsFast, _PyArg_VaParseTupleAndKeywordsFast_SizeT, _PyArg_VaParseTupleAndKeywords_SizeT, _PyArg_VaParse_SizeT, _Py_BuildValue_SizeT, _Py_VaBuildValue_SizeT, PyErr_Format, PyErr_FormatV, PyUnicode_FromFormat, PyUnicode_FromFormatV, PyErr_WarnFormat];

@@ -9,7 +9,7 @@
 use core::ffi::{CStr, c_char, c_int, c_void};
 
 use rustpython_vm::builtins::{PyBaseExceptionRef, PyTuple};
-use rustpython_vm::{AsObject, PyObjectRef, PyResult, VirtualMachine};
+use rustpython_vm::{AsObject, PyObjectRef, PyResult, TryFromObject, VirtualMachine};
 
 use super::{Slot, Slots, guard, pending_or};
 use crate::bridge::errors::{self, with_vm};
@@ -392,14 +392,18 @@ pub unsafe extern "C" fn dxpy_callfunction(
     })
 }
 
-/// `PyObject_CallMethod` and `_PyObject_CallMethod_SizeT`.
+/// `PyObject_CallMethod` (the name as C text) and `_PyObject_CallMethod` (the name as a
+/// str object), with their `_SizeT` and identifier forms.
 ///
 /// # Safety
-/// `obj` is NULL or live; `name` and `format` NULL or NUL-terminated; `args` has `n` slots.
+/// `obj` is NULL or live; `name` and `format` NULL or NUL-terminated; `name_obj` NULL or
+/// live; `args` has `n` slots.
+#[allow(clippy::too_many_arguments)] // what the C entry points pass on
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dxpy_callmethod(
     obj: *mut PyObject,
     name: *const c_char,
+    name_obj: *mut PyObject,
     args: *const Slot,
     n: usize,
     format: *const c_char,
@@ -407,12 +411,22 @@ pub unsafe extern "C" fn dxpy_callmethod(
 ) -> *mut PyObject {
     guard("PyObject_CallMethod", core::ptr::null_mut(), || {
         with_vm(core::ptr::null_mut(), |vm| {
-            if obj.is_null() || name.is_null() {
+            if obj.is_null() || (name.is_null() && name_obj.is_null()) {
                 return Err(null_error(vm));
             }
             // SAFETY: forwards the caller's contract.
-            let (obj, name) = unsafe { (from_c(vm, obj), CStr::from_ptr(name).to_string_lossy().into_owned()) };
-            let callable = obj.get_attr(&vm.ctx.new_str(name), vm)?;
+            let obj = unsafe { from_c(vm, obj) };
+            let name: PyObjectRef = if name_obj.is_null() {
+                // SAFETY: as above.
+                vm.ctx.new_str(unsafe { CStr::from_ptr(name) }.to_string_lossy().into_owned()).into()
+            } else {
+                // SAFETY: as above.
+                unsafe { from_c(vm, name_obj) }
+            };
+            let name = rustpython_vm::builtins::PyStrRef::try_from_object(vm, name.clone()).map_err(|_| {
+                vm.new_type_error(format!("attribute name must be string, not '{}'", name.class().name()))
+            })?;
+            let callable = obj.get_attr(&name, vm)?;
             if !callable.is_callable() {
                 return Err(
                     vm.new_type_error(format!("attribute of type '{}' is not callable", callable.class().name()))

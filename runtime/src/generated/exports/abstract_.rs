@@ -801,42 +801,6 @@ pub unsafe extern "C" fn _PyNumber_Index(o: *mut PyObject) -> *mut PyObject {
     ::core::ptr::null_mut()
 }
 
-/// `PyObject *_PyObject_CallMethod(PyObject *obj, PyObject *name, const char *format, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn _PyObject_CallMethod(obj: *mut PyObject, name: *mut PyObject, format: *const c_char) -> *mut PyObject {
-    crate::registry::record_call(idx::_PyObject_CallMethod);
-    crate::missing::called(idx::_PyObject_CallMethod);
-    ::core::ptr::null_mut()
-}
-
-/// `PyObject *_PyObject_CallMethodId(PyObject *obj, _Py_Identifier *name, const char *format, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn _PyObject_CallMethodId(obj: *mut PyObject, name: *mut c_void, format: *const c_char) -> *mut PyObject {
-    crate::registry::record_call(idx::_PyObject_CallMethodId);
-    crate::missing::called(idx::_PyObject_CallMethodId);
-    ::core::ptr::null_mut()
-}
-
-/// `PyObject *_PyObject_CallMethodIdObjArgs(PyObject *obj, _Py_Identifier *name, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn _PyObject_CallMethodIdObjArgs(obj: *mut PyObject, name: *mut c_void) -> *mut PyObject {
-    crate::registry::record_call(idx::_PyObject_CallMethodIdObjArgs);
-    crate::missing::called(idx::_PyObject_CallMethodIdObjArgs);
-    ::core::ptr::null_mut()
-}
-
-/// `PyObject *_PyObject_CallMethodId_SizeT(PyObject *obj, _Py_Identifier *name, const char *format, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn _PyObject_CallMethodId_SizeT(obj: *mut PyObject, name: *mut c_void, format: *const c_char) -> *mut PyObject {
-    crate::registry::record_call(idx::_PyObject_CallMethodId_SizeT);
-    crate::missing::called(idx::_PyObject_CallMethodId_SizeT);
-    ::core::ptr::null_mut()
-}
-
 /// `PyObject *_PyObject_FastCall(PyObject *func, PyObject *const *args, Py_ssize_t nargs)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _PyObject_FastCall(func: *mut PyObject, args: *const *mut PyObject, nargs: Py_ssize_t) -> *mut PyObject {
