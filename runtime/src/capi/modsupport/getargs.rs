@@ -211,6 +211,17 @@ pub(super) struct Parser<'a> {
 
 type Converter = unsafe extern "C" fn(*mut PyObject, *mut c_void) -> c_int;
 
+/// An output pointer of the parse: the caller's variable of the C type its format code
+/// documents (the PyArg_Parse* contract), written once the argument converted.
+struct Dest<T>(*mut T);
+
+impl<T> Dest<T> {
+    fn set(&self, value: T) {
+        // SAFETY: the caller passed this pointer for this code's output (see `Dest`).
+        unsafe { self.0.write(value) }
+    }
+}
+
 impl<'a> Parser<'a> {
     pub(super) fn new(vm: &'a VirtualMachine, fmt: &'a [u8], out: Slots<'a>, flags: c_int) -> Self {
         Parser { vm, fmt, out, flags, cleanups: Vec::new() }
@@ -220,8 +231,8 @@ impl<'a> Parser<'a> {
         self.fmt.get(pos).copied().unwrap_or(0)
     }
 
-    fn out<T>(&mut self) -> PyResult<*mut T> {
-        Ok(self.out.ptr(self.vm)?.cast())
+    fn out<T>(&mut self) -> PyResult<Dest<T>> {
+        Ok(Dest(self.out.ptr(self.vm)?.cast()))
     }
 
     /// After a failed parse: converters that asked for it release what they made.
@@ -305,8 +316,6 @@ impl<'a> Parser<'a> {
         // SAFETY: conversion only runs on live arguments.
         let obj = unsafe { from_c(vm, arg) };
         let overflow = |msg: &str| Fail::Raised(vm.new_overflow_error(msg.to_owned()));
-        // SAFETY (the writes below): each output pointer is the caller's variable of the
-        // C type the code documents (the C-API contract of PyArg_Parse*).
         match c {
             b'b' => {
                 let p = self.out::<u8>()?;
@@ -317,12 +326,12 @@ impl<'a> Parser<'a> {
                 if v > u8::MAX as i64 {
                     return Err(overflow("unsigned byte integer is greater than maximum"));
                 }
-                unsafe { p.write(v as u8) };
+                p.set(v as u8);
             }
             b'B' => {
                 let p = self.out::<u8>()?;
                 let v = as_mask(vm, &obj)?;
-                unsafe { p.write(v as u8) };
+                p.set(v as u8);
             }
             b'h' => {
                 let p = self.out::<i16>()?;
@@ -333,12 +342,12 @@ impl<'a> Parser<'a> {
                 if v > i16::MAX as i64 {
                     return Err(overflow("signed short integer is greater than maximum"));
                 }
-                unsafe { p.write(v as i16) };
+                p.set(v as i16);
             }
             b'H' => {
                 let p = self.out::<u16>()?;
                 let v = as_mask(vm, &obj)?;
-                unsafe { p.write(v as u16) };
+                p.set(v as u16);
             }
             b'i' => {
                 let p = self.out::<i32>()?;
@@ -349,24 +358,24 @@ impl<'a> Parser<'a> {
                 if v < i32::MIN as i64 {
                     return Err(overflow("signed integer is less than minimum"));
                 }
-                unsafe { p.write(v as i32) };
+                p.set(v as i32);
             }
             b'I' => {
                 let p = self.out::<u32>()?;
                 let v = as_mask(vm, &obj)?;
-                unsafe { p.write(v as u32) };
+                p.set(v as u32);
             }
             b'n' => {
                 let p = self.out::<isize>()?;
                 let v = obj.try_index(vm)?;
                 let v = isize::try_from(v.as_bigint())
                     .map_err(|_| overflow("Python int too large to convert to C ssize_t"))?;
-                unsafe { p.write(v) };
+                p.set(v);
             }
             b'l' => {
                 let p = self.out::<i64>()?;
                 let v = as_long(vm, &obj)?;
-                unsafe { p.write(v) };
+                p.set(v);
             }
             b'k' | b'K' => {
                 let p = self.out::<u64>()?;
@@ -374,28 +383,28 @@ impl<'a> Parser<'a> {
                     return Err(converterr(vm, "int", arg));
                 }
                 let v = as_mask(vm, &obj)?;
-                unsafe { p.write(v) };
+                p.set(v);
             }
             b'L' => {
                 let p = self.out::<i64>()?;
                 let v = obj.try_index(vm)?;
                 let v = i64::try_from(v.as_bigint()).map_err(|_| overflow("int too big to convert"))?;
-                unsafe { p.write(v) };
+                p.set(v);
             }
             b'f' => {
                 let p = self.out::<f32>()?;
                 let v = obj.try_float(vm)?.to_f64();
-                unsafe { p.write(v as f32) };
+                p.set(v as f32);
             }
             b'd' => {
                 let p = self.out::<f64>()?;
                 let v = obj.try_float(vm)?.to_f64();
-                unsafe { p.write(v) };
+                p.set(v);
             }
             b'D' => {
                 let p = self.out::<[f64; 2]>()?;
                 let v = as_complex(vm, &obj)?;
-                unsafe { p.write(v) };
+                p.set(v);
             }
             b'c' => {
                 let p = self.out::<u8>()?;
@@ -408,7 +417,7 @@ impl<'a> Parser<'a> {
                     None
                 };
                 let byte = byte.ok_or_else(|| converterr(vm, "a byte string of length 1", arg))?;
-                unsafe { p.write(byte) };
+                p.set(byte);
             }
             b'C' => {
                 let p = self.out::<c_int>()?;
@@ -417,12 +426,12 @@ impl<'a> Parser<'a> {
                     .filter(|s| s.char_len() == 1)
                     .and_then(|s| s.as_wtf8().code_points().next())
                     .ok_or_else(|| converterr(vm, "a unicode character", arg))?;
-                unsafe { p.write(ch.to_u32() as c_int) };
+                p.set(ch.to_u32() as c_int);
             }
             b'p' => {
                 let p = self.out::<c_int>()?;
                 let v = obj.clone().is_true(vm)?;
-                unsafe { p.write(v as c_int) };
+                p.set(v as c_int);
             }
             b'y' => {
                 if self.at(f) == b'*' {
@@ -434,7 +443,7 @@ impl<'a> Parser<'a> {
                 if self.at(f) == b'#' {
                     require_size_t(vm, self.flags)?;
                     let size = self.out::<isize>()?;
-                    unsafe { size.write(len as isize) };
+                    size.set(len as isize);
                     f += 1;
                 } else {
                     // SAFETY: the bytes data is `len` bytes long.
@@ -442,7 +451,7 @@ impl<'a> Parser<'a> {
                         return Err(Fail::Raised(vm.new_value_error("embedded null byte".to_owned())));
                     }
                 }
-                unsafe { p.write(data) };
+                p.set(data);
             }
             b's' | b'z' => {
                 if self.at(f) == b'*' {
@@ -462,16 +471,16 @@ impl<'a> Parser<'a> {
                         // SAFETY: `arg` is live.
                         unsafe { convertbuffer(vm, arg) }?
                     };
-                    unsafe {
-                        p.write(data);
-                        size.write(len as isize);
-                    }
+                    p.set(data);
+                    size.set(len as isize);
                     f += 1;
                 } else {
                     let p = self.out::<*const c_char>()?;
+                    // SAFETY: `arg` is live.
+                    let utf8 = if none { None } else { unsafe { str_utf8(vm, arg) }? };
                     let data = if none {
                         core::ptr::null()
-                    } else if let Some((data, len)) = unsafe { str_utf8(vm, arg) }? {
+                    } else if let Some((data, len)) = utf8 {
                         // SAFETY: the UTF-8 is `len` bytes long.
                         if unsafe { core::slice::from_raw_parts(data.cast::<u8>(), len) }.contains(&0) {
                             return Err(Fail::Raised(vm.new_value_error("embedded null character".to_owned())));
@@ -480,7 +489,7 @@ impl<'a> Parser<'a> {
                     } else {
                         return Err(converterr(vm, if c == b'z' { "str or None" } else { "str" }, arg));
                     };
-                    unsafe { p.write(data) };
+                    p.set(data);
                 }
             }
             b'e' => return Err(not_implemented(vm, &format!("e{}", self.at(f) as char))),
@@ -495,11 +504,11 @@ impl<'a> Parser<'a> {
                 if !ok {
                     return Err(converterr(vm, expected, arg));
                 }
-                unsafe { p.write(arg) };
+                p.set(arg);
             }
             b'O' => match self.at(f) {
                 b'!' => {
-                    let ty = self.out::<PyObject>()?;
+                    let ty = self.out::<PyObject>()?.0;
                     let p = self.out::<*mut PyObject>()?;
                     f += 1;
                     // SAFETY: the caller passes a live type object.
@@ -510,11 +519,11 @@ impl<'a> Parser<'a> {
                         let name = unsafe { c_str((*ty.cast::<PyTypeObject>()).tp_name) }.unwrap_or("?");
                         return Err(converterr(vm, name, arg));
                     }
-                    unsafe { p.write(arg) };
+                    p.set(arg);
                 }
                 b'&' => {
-                    let convert = self.out::<c_void>()?;
-                    let addr = self.out::<c_void>()?;
+                    let convert = self.out::<c_void>()?.0;
+                    let addr = self.out::<c_void>()?.0;
                     f += 1;
                     if convert.is_null() {
                         return Err(Fail::Raised(bad_internal_call(vm)));
@@ -535,7 +544,7 @@ impl<'a> Parser<'a> {
                 }
                 _ => {
                     let p = self.out::<*mut PyObject>()?;
-                    unsafe { p.write(arg) };
+                    p.set(arg);
                 }
             },
             b'w' => {
