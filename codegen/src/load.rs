@@ -208,8 +208,12 @@ pub fn check_function(f: &Function) -> Result<(), String> {
             return Err(format!("`{name}` steals `{s}`, which is not one of its parameters"));
         }
     }
-    if f.implemented_in_c && !(f.variadic && f.status == Status::Implemented) {
-        return Err(format!("`{name}`: `implemented_in_c` is for variadic functions with `status: implemented`"));
+    // C varargs (`...` or a `va_list` parameter) cannot be read from stable Rust.
+    let takes_varargs = f.variadic || f.params.iter().any(|p| p.ctype.contains("va_list"));
+    if f.implemented_in_c && !(takes_varargs && f.status == Status::Implemented) {
+        return Err(format!(
+            "`{name}`: `implemented_in_c` is for variadic (or `va_list`) functions with `status: implemented`"
+        ));
     }
     if f.variadic && f.params.is_empty() {
         return Err(format!("`{name}` is variadic but has no fixed parameter"));

@@ -71,7 +71,12 @@ unsafe fn call(
     let has_kwargs = !args.kwargs.is_empty();
     let positional: Vec<*mut PyObject> = args.args.iter().map(|a| to_c(vm, a)).collect();
     let n = positional.len();
+    // Keyword values, in call order, each with a C reference held until the C function
+    // returns (so the pointers it parses out of them stay valid, as in CPython, where the
+    // caller's dict or stack owns them).
+    let keywords: Vec<(String, *mut PyObject)> = args.kwargs.iter().map(|(k, v)| (k.clone(), to_c(vm, v))).collect();
     let no_keywords = || vm.new_type_error(format!("{name}() takes no keyword arguments"));
+    let mark = crate::capi::modsupport::borrow_mark();
     // SAFETY (each arm): the C function is called with the arguments its convention
     // declares; every pointer passed is a live reference we own until the release below.
     let result = current::enter(vm, || unsafe {
@@ -86,37 +91,62 @@ unsafe fn call(
             }
             METH_O if has_kwargs => Err(no_keywords()),
             METH_O => Err(vm.new_type_error(format!("{name}() takes exactly one argument ({n} given)"))),
-            METH_VARARGS if has_kwargs => Err(no_keywords()),
+            // CPython's `cfunction_call` names the method without its module here.
+            METH_VARARGS if has_kwargs => Err(
+                vm.new_type_error(format!("{}() takes no keyword arguments", name.rsplit('.').next().unwrap_or(name)))
+            ),
             METH_VARARGS => {
                 let tuple = tuple_of(&positional);
                 let r = core::mem::transmute::<*mut c_void, NoArgs>(meth)(self_, tuple);
                 Py_DecRef(tuple);
                 Ok(r)
             }
-            c if c == METH_VARARGS | METH_KEYWORDS && !has_kwargs => {
+            c if c == METH_VARARGS | METH_KEYWORDS => {
                 let tuple = tuple_of(&positional);
-                let r = core::mem::transmute::<*mut c_void, VarArgsKw>(meth)(self_, tuple, core::ptr::null_mut());
+                // CPython passes NULL, not an empty dict, when there are no keywords.
+                let kwargs = if has_kwargs {
+                    let dict = vm.ctx.new_dict();
+                    for (k, v) in &args.kwargs {
+                        dict.set_item(k.as_str(), v.clone(), vm)?;
+                    }
+                    to_c(vm, &dict.into())
+                } else {
+                    core::ptr::null_mut()
+                };
+                let r = core::mem::transmute::<*mut c_void, VarArgsKw>(meth)(self_, tuple, kwargs);
                 Py_DecRef(tuple);
+                if !kwargs.is_null() {
+                    Py_DecRef(kwargs);
+                }
                 Ok(r)
             }
             METH_FASTCALL if has_kwargs => Err(no_keywords()),
             METH_FASTCALL => {
                 Ok(core::mem::transmute::<*mut c_void, Fast>(meth)(self_, positional.as_ptr(), n as isize))
             }
-            c if c == METH_FASTCALL | METH_KEYWORDS && !has_kwargs => {
-                Ok(core::mem::transmute::<*mut c_void, FastKw>(meth)(
-                    self_,
-                    positional.as_ptr(),
-                    n as isize,
-                    core::ptr::null_mut(),
-                ))
+            c if c == METH_FASTCALL | METH_KEYWORDS => {
+                // The keyword values follow the positionals; their names are a tuple.
+                let mut stack = positional.clone();
+                stack.extend(keywords.iter().map(|(_, v)| *v));
+                let kwnames = if has_kwargs {
+                    let names = keywords.iter().map(|(k, _)| vm.ctx.new_str(k.as_str()).into()).collect();
+                    to_c(vm, &vm.ctx.new_tuple(names).into())
+                } else {
+                    core::ptr::null_mut()
+                };
+                let r = core::mem::transmute::<*mut c_void, FastKw>(meth)(self_, stack.as_ptr(), n as isize, kwnames);
+                if !kwnames.is_null() {
+                    Py_DecRef(kwnames);
+                }
+                Ok(r)
             }
             _ => Err(vm.new_system_error(format!(
                 "{name}(): DX-Py cannot call C methods with flags {flags:#x} and these arguments yet"
             ))),
         }
     });
-    for p in positional {
+    crate::capi::modsupport::release_borrowed(mark);
+    for p in positional.into_iter().chain(keywords.into_iter().map(|(_, v)| v)) {
         // SAFETY: releases the references `to_c` gave us.
         unsafe { Py_DecRef(p) };
     }

@@ -6,10 +6,47 @@
 #![allow(clashing_extern_declarations)]
 
 unsafe extern "C" {
+    fn PyObject_CallFunction();
     fn PyObject_CallFunctionObjArgs();
+    fn PyObject_CallMethod();
     fn PyObject_CallMethodObjArgs();
+    fn _PyObject_CallFunction_SizeT();
+    fn _PyObject_CallMethod();
+    fn _PyObject_CallMethodId();
+    fn _PyObject_CallMethodIdObjArgs();
+    fn _PyObject_CallMethodId_SizeT();
+    fn _PyObject_CallMethod_SizeT();
+    fn PyArg_Parse();
+    fn PyArg_ParseTuple();
+    fn PyArg_ParseTupleAndKeywords();
+    fn PyArg_UnpackTuple();
+    fn PyArg_VaParse();
+    fn PyArg_VaParseTupleAndKeywords();
+    fn Py_BuildValue();
+    fn Py_VaBuildValue();
+    fn _PyArg_ParseStack();
+    fn _PyArg_ParseStackAndKeywords();
+    fn _PyArg_ParseStackAndKeywords_SizeT();
+    fn _PyArg_ParseStack_SizeT();
+    fn _PyArg_ParseTupleAndKeywordsFast();
+    fn _PyArg_ParseTupleAndKeywordsFast_SizeT();
+    fn _PyArg_ParseTupleAndKeywords_SizeT();
+    fn _PyArg_ParseTuple_SizeT();
+    fn _PyArg_Parse_SizeT();
+    fn _PyArg_UnpackStack();
+    fn _PyArg_VaParseTupleAndKeywordsFast();
+    fn _PyArg_VaParseTupleAndKeywordsFast_SizeT();
+    fn _PyArg_VaParseTupleAndKeywords_SizeT();
+    fn _PyArg_VaParse_SizeT();
+    fn _Py_BuildValue_SizeT();
+    fn _Py_VaBuildValue_SizeT();
+    fn PyErr_Format();
+    fn PyErr_FormatV();
     fn PyTuple_Pack();
+    fn PyUnicode_FromFormat();
+    fn PyUnicode_FromFormatV();
+    fn PyErr_WarnFormat();
 }
 
 #[used]
-static KEEP: [unsafe extern "C" fn(); 3] = [PyObject_CallFunctionObjArgs, PyObject_CallMethodObjArgs, PyTuple_Pack];
+static KEEP: [unsafe extern "C" fn(); 40] = [PyObject_CallFunction, PyObject_CallFunctionObjArgs, PyObject_CallMethod, PyObject_CallMethodObjArgs, _PyObject_CallFunction_SizeT, _PyObject_CallMethod, _PyObject_CallMethodId, _PyObject_CallMethodIdObjArgs, _PyObject_CallMethodId_SizeT, _PyObject_CallMethod_SizeT, PyArg_Parse, PyArg_ParseTuple, PyArg_ParseTupleAndKeywords, PyArg_UnpackTuple, PyArg_VaParse, PyArg_VaParseTupleAndKeywords, Py_BuildValue, Py_VaBuildValue, _PyArg_ParseStack, _PyArg_ParseStackAndKeywords, _PyArg_ParseStackAndKeywords_SizeT, _PyArg_ParseStack_SizeT, _PyArg_ParseTupleAndKeywordsFast, _PyArg_ParseTupleAndKeywordsFast_SizeT, _PyArg_ParseTupleAndKeywords_SizeT, _PyArg_ParseTuple_SizeT, _PyArg_Parse_SizeT, _PyArg_UnpackStack, _PyArg_VaParseTupleAndKeywordsFast, _PyArg_VaParseTupleAndKeywordsFast_SizeT, _PyArg_VaParseTupleAndKeywords_SizeT, _PyArg_VaParse_SizeT, _Py_BuildValue_SizeT, _Py_VaBuildValue_SizeT, PyErr_Format, PyErr_FormatV, PyTuple_Pack, PyUnicode_FromFormat, PyUnicode_FromFormatV, PyErr_WarnFormat];

@@ -457,24 +457,6 @@ pub unsafe extern "C" fn PyObject_Call(callable: *mut PyObject, args: *mut PyObj
     unsafe { crate::capi::abstract_::PyObject_Call(callable, args, kwargs) }
 }
 
-/// `PyObject *PyObject_CallFunction(PyObject *callable, const char *format, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn PyObject_CallFunction(callable: *mut PyObject, format: *const c_char) -> *mut PyObject {
-    crate::registry::record_call(idx::PyObject_CallFunction);
-    crate::missing::called(idx::PyObject_CallFunction);
-    ::core::ptr::null_mut()
-}
-
-/// `PyObject *PyObject_CallMethod(PyObject *obj, const char *name, const char *format, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn PyObject_CallMethod(obj: *mut PyObject, name: *const c_char, format: *const c_char) -> *mut PyObject {
-    crate::registry::record_call(idx::PyObject_CallMethod);
-    crate::missing::called(idx::PyObject_CallMethod);
-    ::core::ptr::null_mut()
-}
-
 /// `PyObject *PyObject_CallNoArgs(PyObject *func)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_CallNoArgs(func: *mut PyObject) -> *mut PyObject {
@@ -816,60 +798,6 @@ pub unsafe extern "C" fn PyVectorcall_Function(callable: *mut PyObject) -> *mut 
 pub unsafe extern "C" fn _PyNumber_Index(o: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::_PyNumber_Index);
     crate::missing::called(idx::_PyNumber_Index);
-    ::core::ptr::null_mut()
-}
-
-/// `PyObject *_PyObject_CallFunction_SizeT(PyObject *callable, const char *format, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn _PyObject_CallFunction_SizeT(callable: *mut PyObject, format: *const c_char) -> *mut PyObject {
-    crate::registry::record_call(idx::_PyObject_CallFunction_SizeT);
-    crate::missing::called(idx::_PyObject_CallFunction_SizeT);
-    ::core::ptr::null_mut()
-}
-
-/// `PyObject *_PyObject_CallMethod(PyObject *obj, PyObject *name, const char *format, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn _PyObject_CallMethod(obj: *mut PyObject, name: *mut PyObject, format: *const c_char) -> *mut PyObject {
-    crate::registry::record_call(idx::_PyObject_CallMethod);
-    crate::missing::called(idx::_PyObject_CallMethod);
-    ::core::ptr::null_mut()
-}
-
-/// `PyObject *_PyObject_CallMethodId(PyObject *obj, _Py_Identifier *name, const char *format, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn _PyObject_CallMethodId(obj: *mut PyObject, name: *mut c_void, format: *const c_char) -> *mut PyObject {
-    crate::registry::record_call(idx::_PyObject_CallMethodId);
-    crate::missing::called(idx::_PyObject_CallMethodId);
-    ::core::ptr::null_mut()
-}
-
-/// `PyObject *_PyObject_CallMethodIdObjArgs(PyObject *obj, _Py_Identifier *name, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn _PyObject_CallMethodIdObjArgs(obj: *mut PyObject, name: *mut c_void) -> *mut PyObject {
-    crate::registry::record_call(idx::_PyObject_CallMethodIdObjArgs);
-    crate::missing::called(idx::_PyObject_CallMethodIdObjArgs);
-    ::core::ptr::null_mut()
-}
-
-/// `PyObject *_PyObject_CallMethodId_SizeT(PyObject *obj, _Py_Identifier *name, const char *format, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn _PyObject_CallMethodId_SizeT(obj: *mut PyObject, name: *mut c_void, format: *const c_char) -> *mut PyObject {
-    crate::registry::record_call(idx::_PyObject_CallMethodId_SizeT);
-    crate::missing::called(idx::_PyObject_CallMethodId_SizeT);
-    ::core::ptr::null_mut()
-}
-
-/// `PyObject *_PyObject_CallMethod_SizeT(PyObject *obj, const char *name, const char *format, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn _PyObject_CallMethod_SizeT(obj: *mut PyObject, name: *const c_char, format: *const c_char) -> *mut PyObject {
-    crate::registry::record_call(idx::_PyObject_CallMethod_SizeT);
-    crate::missing::called(idx::_PyObject_CallMethod_SizeT);
     ::core::ptr::null_mut()
 }
 

@@ -9,64 +9,12 @@ use core::ffi::*;
 use crate::bridge::layout::*;
 use crate::generated::registry::idx;
 
-/// `int PyArg_Parse(PyObject *arg0, const char *arg1, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn PyArg_Parse(arg0: *mut PyObject, arg1: *const c_char) -> c_int {
-    crate::registry::record_call(idx::PyArg_Parse);
-    crate::missing::called(idx::PyArg_Parse);
-    0
-}
-
-/// `int PyArg_ParseTuple(PyObject *arg0, const char *arg1, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn PyArg_ParseTuple(arg0: *mut PyObject, arg1: *const c_char) -> c_int {
-    crate::registry::record_call(idx::PyArg_ParseTuple);
-    crate::missing::called(idx::PyArg_ParseTuple);
-    0
-}
-
-/// `int PyArg_ParseTupleAndKeywords(PyObject *arg0, PyObject *arg1, const char *arg2, char **arg3, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn PyArg_ParseTupleAndKeywords(arg0: *mut PyObject, arg1: *mut PyObject, arg2: *const c_char, arg3: *mut *mut c_char) -> c_int {
-    crate::registry::record_call(idx::PyArg_ParseTupleAndKeywords);
-    crate::missing::called(idx::PyArg_ParseTupleAndKeywords);
-    0
-}
-
-/// `int PyArg_UnpackTuple(PyObject *arg0, const char *arg1, Py_ssize_t arg2, Py_ssize_t arg3, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn PyArg_UnpackTuple(arg0: *mut PyObject, arg1: *const c_char, arg2: Py_ssize_t, arg3: Py_ssize_t) -> c_int {
-    crate::registry::record_call(idx::PyArg_UnpackTuple);
-    crate::missing::called(idx::PyArg_UnpackTuple);
-    0
-}
-
-/// `int PyArg_VaParse(PyObject *arg0, const char *arg1, __va_list_tag *arg2)`
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn PyArg_VaParse(arg0: *mut PyObject, arg1: *const c_char, arg2: *mut c_void) -> c_int {
-    crate::registry::record_call(idx::PyArg_VaParse);
-    crate::missing::called(idx::PyArg_VaParse);
-    0
-}
-
-/// `int PyArg_VaParseTupleAndKeywords(PyObject *arg0, PyObject *arg1, const char *arg2, char **arg3, __va_list_tag *arg4)`
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn PyArg_VaParseTupleAndKeywords(arg0: *mut PyObject, arg1: *mut PyObject, arg2: *const c_char, arg3: *mut *mut c_char, arg4: *mut c_void) -> c_int {
-    crate::registry::record_call(idx::PyArg_VaParseTupleAndKeywords);
-    crate::missing::called(idx::PyArg_VaParseTupleAndKeywords);
-    0
-}
-
 /// `int PyArg_ValidateKeywordArguments(PyObject *arg0)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyArg_ValidateKeywordArguments(arg0: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyArg_ValidateKeywordArguments);
-    crate::missing::called(idx::PyArg_ValidateKeywordArguments);
-    0
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::modsupport::PyArg_ValidateKeywordArguments(arg0) }
 }
 
 /// `int PyModule_AddFunctions(PyObject *module, PyMethodDef *functions)`
@@ -149,198 +97,60 @@ pub unsafe extern "C" fn PyModule_SetDocString(module: *mut PyObject, docstring:
     (-1i64) as c_int
 }
 
-/// `PyObject *Py_BuildValue(const char *format, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn Py_BuildValue(format: *const c_char) -> *mut PyObject {
-    crate::registry::record_call(idx::Py_BuildValue);
-    crate::missing::called(idx::Py_BuildValue);
-    ::core::ptr::null_mut()
-}
-
-/// `PyObject *Py_VaBuildValue(const char *format, __va_list_tag *vargs)`
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn Py_VaBuildValue(format: *const c_char, vargs: *mut c_void) -> *mut PyObject {
-    crate::registry::record_call(idx::Py_VaBuildValue);
-    crate::missing::called(idx::Py_VaBuildValue);
-    ::core::ptr::null_mut()
-}
-
 /// `void _PyArg_BadArgument(const char *arg0, const char *arg1, const char *arg2, PyObject *arg3)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _PyArg_BadArgument(arg0: *const c_char, arg1: *const c_char, arg2: *const c_char, arg3: *mut PyObject) {
     crate::registry::record_call(idx::_PyArg_BadArgument);
-    crate::missing::called(idx::_PyArg_BadArgument);
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::modsupport::_PyArg_BadArgument(arg0, arg1, arg2, arg3) }
 }
 
 /// `int _PyArg_CheckPositional(const char *arg0, Py_ssize_t arg1, Py_ssize_t arg2, Py_ssize_t arg3)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _PyArg_CheckPositional(arg0: *const c_char, arg1: Py_ssize_t, arg2: Py_ssize_t, arg3: Py_ssize_t) -> c_int {
     crate::registry::record_call(idx::_PyArg_CheckPositional);
-    crate::missing::called(idx::_PyArg_CheckPositional);
-    0
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::modsupport::_PyArg_CheckPositional(arg0, arg1, arg2, arg3) }
 }
 
 /// `int _PyArg_NoKeywords(const char *funcname, PyObject *kwargs)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _PyArg_NoKeywords(funcname: *const c_char, kwargs: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::_PyArg_NoKeywords);
-    crate::missing::called(idx::_PyArg_NoKeywords);
-    0
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::modsupport::_PyArg_NoKeywords(funcname, kwargs) }
 }
 
 /// `int _PyArg_NoKwnames(const char *funcname, PyObject *kwnames)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _PyArg_NoKwnames(funcname: *const c_char, kwnames: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::_PyArg_NoKwnames);
-    crate::missing::called(idx::_PyArg_NoKwnames);
-    0
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::modsupport::_PyArg_NoKwnames(funcname, kwnames) }
 }
 
 /// `int _PyArg_NoPositional(const char *funcname, PyObject *args)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _PyArg_NoPositional(funcname: *const c_char, args: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::_PyArg_NoPositional);
-    crate::missing::called(idx::_PyArg_NoPositional);
-    0
-}
-
-/// `int _PyArg_ParseStack(PyObject *const *args, Py_ssize_t nargs, const char *format, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn _PyArg_ParseStack(args: *const *mut PyObject, nargs: Py_ssize_t, format: *const c_char) -> c_int {
-    crate::registry::record_call(idx::_PyArg_ParseStack);
-    crate::missing::called(idx::_PyArg_ParseStack);
-    0
-}
-
-/// `int _PyArg_ParseStackAndKeywords(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, struct _PyArg_Parser *arg3, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn _PyArg_ParseStackAndKeywords(args: *const *mut PyObject, nargs: Py_ssize_t, kwnames: *mut PyObject, arg3: *mut c_void) -> c_int {
-    crate::registry::record_call(idx::_PyArg_ParseStackAndKeywords);
-    crate::missing::called(idx::_PyArg_ParseStackAndKeywords);
-    0
-}
-
-/// `int _PyArg_ParseStackAndKeywords_SizeT(PyObject *const *arg0, Py_ssize_t arg1, PyObject *arg2, struct _PyArg_Parser *arg3, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn _PyArg_ParseStackAndKeywords_SizeT(arg0: *const *mut PyObject, arg1: Py_ssize_t, arg2: *mut PyObject, arg3: *mut c_void) -> c_int {
-    crate::registry::record_call(idx::_PyArg_ParseStackAndKeywords_SizeT);
-    crate::missing::called(idx::_PyArg_ParseStackAndKeywords_SizeT);
-    0
-}
-
-/// `int _PyArg_ParseStack_SizeT(PyObject *const *arg0, Py_ssize_t arg1, const char *arg2, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn _PyArg_ParseStack_SizeT(arg0: *const *mut PyObject, arg1: Py_ssize_t, arg2: *const c_char) -> c_int {
-    crate::registry::record_call(idx::_PyArg_ParseStack_SizeT);
-    crate::missing::called(idx::_PyArg_ParseStack_SizeT);
-    0
-}
-
-/// `int _PyArg_ParseTupleAndKeywordsFast(PyObject *arg0, PyObject *arg1, struct _PyArg_Parser *arg2, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn _PyArg_ParseTupleAndKeywordsFast(arg0: *mut PyObject, arg1: *mut PyObject, arg2: *mut c_void) -> c_int {
-    crate::registry::record_call(idx::_PyArg_ParseTupleAndKeywordsFast);
-    crate::missing::called(idx::_PyArg_ParseTupleAndKeywordsFast);
-    0
-}
-
-/// `int _PyArg_ParseTupleAndKeywordsFast_SizeT(PyObject *arg0, PyObject *arg1, struct _PyArg_Parser *arg2, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn _PyArg_ParseTupleAndKeywordsFast_SizeT(arg0: *mut PyObject, arg1: *mut PyObject, arg2: *mut c_void) -> c_int {
-    crate::registry::record_call(idx::_PyArg_ParseTupleAndKeywordsFast_SizeT);
-    crate::missing::called(idx::_PyArg_ParseTupleAndKeywordsFast_SizeT);
-    0
-}
-
-/// `int _PyArg_ParseTupleAndKeywords_SizeT(PyObject *arg0, PyObject *arg1, const char *arg2, char **arg3, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn _PyArg_ParseTupleAndKeywords_SizeT(arg0: *mut PyObject, arg1: *mut PyObject, arg2: *const c_char, arg3: *mut *mut c_char) -> c_int {
-    crate::registry::record_call(idx::_PyArg_ParseTupleAndKeywords_SizeT);
-    crate::missing::called(idx::_PyArg_ParseTupleAndKeywords_SizeT);
-    0
-}
-
-/// `int _PyArg_ParseTuple_SizeT(PyObject *arg0, const char *arg1, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn _PyArg_ParseTuple_SizeT(arg0: *mut PyObject, arg1: *const c_char) -> c_int {
-    crate::registry::record_call(idx::_PyArg_ParseTuple_SizeT);
-    crate::missing::called(idx::_PyArg_ParseTuple_SizeT);
-    0
-}
-
-/// `int _PyArg_Parse_SizeT(PyObject *arg0, const char *arg1, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn _PyArg_Parse_SizeT(arg0: *mut PyObject, arg1: *const c_char) -> c_int {
-    crate::registry::record_call(idx::_PyArg_Parse_SizeT);
-    crate::missing::called(idx::_PyArg_Parse_SizeT);
-    0
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::modsupport::_PyArg_NoPositional(funcname, args) }
 }
 
 /// `PyObject *const *_PyArg_UnpackKeywords(PyObject *const *args, Py_ssize_t nargs, PyObject *kwargs, PyObject *kwnames, struct _PyArg_Parser *parser, int minpos, int maxpos, int minkw, PyObject **buf)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _PyArg_UnpackKeywords(args: *const *mut PyObject, nargs: Py_ssize_t, kwargs: *mut PyObject, kwnames: *mut PyObject, parser: *mut c_void, minpos: c_int, maxpos: c_int, minkw: c_int, buf: *mut *mut PyObject) -> *const *mut PyObject {
     crate::registry::record_call(idx::_PyArg_UnpackKeywords);
-    crate::missing::called(idx::_PyArg_UnpackKeywords);
-    ::core::ptr::null()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::modsupport::_PyArg_UnpackKeywords(args, nargs, kwargs, kwnames, parser, minpos, maxpos, minkw, buf) }
 }
 
 /// `PyObject *const *_PyArg_UnpackKeywordsWithVararg(PyObject *const *args, Py_ssize_t nargs, PyObject *kwargs, PyObject *kwnames, struct _PyArg_Parser *parser, int minpos, int maxpos, int minkw, int vararg, PyObject **buf)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _PyArg_UnpackKeywordsWithVararg(args: *const *mut PyObject, nargs: Py_ssize_t, kwargs: *mut PyObject, kwnames: *mut PyObject, parser: *mut c_void, minpos: c_int, maxpos: c_int, minkw: c_int, vararg: c_int, buf: *mut *mut PyObject) -> *const *mut PyObject {
     crate::registry::record_call(idx::_PyArg_UnpackKeywordsWithVararg);
-    crate::missing::called(idx::_PyArg_UnpackKeywordsWithVararg);
-    ::core::ptr::null()
-}
-
-/// `int _PyArg_UnpackStack(PyObject *const *args, Py_ssize_t nargs, const char *name, Py_ssize_t min, Py_ssize_t max, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn _PyArg_UnpackStack(args: *const *mut PyObject, nargs: Py_ssize_t, name: *const c_char, min: Py_ssize_t, max: Py_ssize_t) -> c_int {
-    crate::registry::record_call(idx::_PyArg_UnpackStack);
-    crate::missing::called(idx::_PyArg_UnpackStack);
-    0
-}
-
-/// `int _PyArg_VaParseTupleAndKeywordsFast(PyObject *arg0, PyObject *arg1, struct _PyArg_Parser *arg2, __va_list_tag *arg3)`
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn _PyArg_VaParseTupleAndKeywordsFast(arg0: *mut PyObject, arg1: *mut PyObject, arg2: *mut c_void, arg3: *mut c_void) -> c_int {
-    crate::registry::record_call(idx::_PyArg_VaParseTupleAndKeywordsFast);
-    crate::missing::called(idx::_PyArg_VaParseTupleAndKeywordsFast);
-    0
-}
-
-/// `int _PyArg_VaParseTupleAndKeywordsFast_SizeT(PyObject *arg0, PyObject *arg1, struct _PyArg_Parser *arg2, __va_list_tag *arg3)`
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn _PyArg_VaParseTupleAndKeywordsFast_SizeT(arg0: *mut PyObject, arg1: *mut PyObject, arg2: *mut c_void, arg3: *mut c_void) -> c_int {
-    crate::registry::record_call(idx::_PyArg_VaParseTupleAndKeywordsFast_SizeT);
-    crate::missing::called(idx::_PyArg_VaParseTupleAndKeywordsFast_SizeT);
-    0
-}
-
-/// `int _PyArg_VaParseTupleAndKeywords_SizeT(PyObject *arg0, PyObject *arg1, const char *arg2, char **arg3, __va_list_tag *arg4)`
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn _PyArg_VaParseTupleAndKeywords_SizeT(arg0: *mut PyObject, arg1: *mut PyObject, arg2: *const c_char, arg3: *mut *mut c_char, arg4: *mut c_void) -> c_int {
-    crate::registry::record_call(idx::_PyArg_VaParseTupleAndKeywords_SizeT);
-    crate::missing::called(idx::_PyArg_VaParseTupleAndKeywords_SizeT);
-    0
-}
-
-/// `int _PyArg_VaParse_SizeT(PyObject *arg0, const char *arg1, __va_list_tag *arg2)`
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn _PyArg_VaParse_SizeT(arg0: *mut PyObject, arg1: *const c_char, arg2: *mut c_void) -> c_int {
-    crate::registry::record_call(idx::_PyArg_VaParse_SizeT);
-    crate::missing::called(idx::_PyArg_VaParse_SizeT);
-    0
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::modsupport::_PyArg_UnpackKeywordsWithVararg(args, nargs, kwargs, kwnames, parser, minpos, maxpos, minkw, vararg, buf) }
 }
 
 /// `int _PyModule_Add(PyObject *arg0, const char *arg1, PyObject *arg2)`
@@ -359,15 +169,6 @@ pub unsafe extern "C" fn _PyModule_CreateInitialized(arg0: *mut c_void, apiver: 
     ::core::ptr::null_mut()
 }
 
-/// `PyObject *_Py_BuildValue_SizeT(const char *arg0, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn _Py_BuildValue_SizeT(arg0: *const c_char) -> *mut PyObject {
-    crate::registry::record_call(idx::_Py_BuildValue_SizeT);
-    crate::missing::called(idx::_Py_BuildValue_SizeT);
-    ::core::ptr::null_mut()
-}
-
 /// `PyObject **_Py_VaBuildStack(PyObject **small_stack, Py_ssize_t small_stack_len, const char *format, __va_list_tag *va, Py_ssize_t *p_nargs)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _Py_VaBuildStack(small_stack: *mut *mut PyObject, small_stack_len: Py_ssize_t, format: *const c_char, va: *mut c_void, p_nargs: *mut Py_ssize_t) -> *mut *mut PyObject {
@@ -381,13 +182,5 @@ pub unsafe extern "C" fn _Py_VaBuildStack(small_stack: *mut *mut PyObject, small
 pub unsafe extern "C" fn _Py_VaBuildStack_SizeT(small_stack: *mut *mut PyObject, small_stack_len: Py_ssize_t, format: *const c_char, va: *mut c_void, p_nargs: *mut Py_ssize_t) -> *mut *mut PyObject {
     crate::registry::record_call(idx::_Py_VaBuildStack_SizeT);
     crate::missing::called(idx::_Py_VaBuildStack_SizeT);
-    ::core::ptr::null_mut()
-}
-
-/// `PyObject *_Py_VaBuildValue_SizeT(const char *arg0, __va_list_tag *arg1)`
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn _Py_VaBuildValue_SizeT(arg0: *const c_char, arg1: *mut c_void) -> *mut PyObject {
-    crate::registry::record_call(idx::_Py_VaBuildValue_SizeT);
-    crate::missing::called(idx::_Py_VaBuildValue_SizeT);
     ::core::ptr::null_mut()
 }

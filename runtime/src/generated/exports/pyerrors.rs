@@ -57,23 +57,6 @@ pub unsafe extern "C" fn PyErr_Fetch(ptype: *mut *mut PyObject, pvalue: *mut *mu
     unsafe { crate::capi::pyerrors::PyErr_Fetch(ptype, pvalue, ptraceback) }
 }
 
-/// `PyObject *PyErr_Format(PyObject *exception, const char *format, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn PyErr_Format(exception: *mut PyObject, format: *const c_char) -> *mut PyObject {
-    crate::registry::record_call(idx::PyErr_Format);
-    crate::missing::called(idx::PyErr_Format);
-    ::core::ptr::null_mut()
-}
-
-/// `PyObject *PyErr_FormatV(PyObject *exception, const char *format, __va_list_tag *vargs)`
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn PyErr_FormatV(exception: *mut PyObject, format: *const c_char, vargs: *mut c_void) -> *mut PyObject {
-    crate::registry::record_call(idx::PyErr_FormatV);
-    crate::missing::called(idx::PyErr_FormatV);
-    ::core::ptr::null_mut()
-}
-
 /// `void PyErr_GetExcInfo(PyObject **ptype, PyObject **pvalue, PyObject **ptraceback)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyErr_GetExcInfo(ptype: *mut *mut PyObject, pvalue: *mut *mut PyObject, ptraceback: *mut *mut PyObject) {

@@ -463,23 +463,6 @@ pub unsafe extern "C" fn PyUnicode_FromEncodedObject(obj: *mut PyObject, encodin
     ::core::ptr::null_mut()
 }
 
-/// `PyObject *PyUnicode_FromFormat(const char *format, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn PyUnicode_FromFormat(format: *const c_char) -> *mut PyObject {
-    crate::registry::record_call(idx::PyUnicode_FromFormat);
-    crate::missing::called(idx::PyUnicode_FromFormat);
-    ::core::ptr::null_mut()
-}
-
-/// `PyObject *PyUnicode_FromFormatV(const char *format, __va_list_tag *vargs)`
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn PyUnicode_FromFormatV(format: *const c_char, vargs: *mut c_void) -> *mut PyObject {
-    crate::registry::record_call(idx::PyUnicode_FromFormatV);
-    crate::missing::called(idx::PyUnicode_FromFormatV);
-    ::core::ptr::null_mut()
-}
-
 /// `PyObject *PyUnicode_FromKindAndData(int kind, const void *buffer, Py_ssize_t size)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyUnicode_FromKindAndData(kind: c_int, buffer: *const c_void, size: Py_ssize_t) -> *mut PyObject {

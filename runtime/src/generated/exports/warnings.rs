@@ -50,12 +50,3 @@ pub unsafe extern "C" fn PyErr_WarnExplicitObject(category: *mut PyObject, messa
     crate::missing::called(idx::PyErr_WarnExplicitObject);
     (-1i64) as c_int
 }
-
-/// `int PyErr_WarnFormat(PyObject *category, Py_ssize_t stack_level, const char *format, ...)`
-/// (variadic in C; only the fixed arguments are declared here)
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn PyErr_WarnFormat(category: *mut PyObject, stack_level: Py_ssize_t, format: *const c_char) -> c_int {
-    crate::registry::record_call(idx::PyErr_WarnFormat);
-    crate::missing::called(idx::PyErr_WarnFormat);
-    (-1i64) as c_int
-}

@@ -1,4 +1,17 @@
-//! `Include/modsupport.h`: creating modules from a `PyModuleDef` (single-phase init).
+//! `Include/modsupport.h`: creating modules from a `PyModuleDef` (single-phase init), and
+//! the format-string families: argument parsing (`getargs`), value building and the calls
+//! built on it (`buildvalue`), and `PyUnicode_FromFormat`/`PyErr_Format` (`format`). The
+//! variadic entry points of those are C (`capi/getargs.c`), which gathers the varargs into
+//! [`Slot`]s and calls the `dxpy_*` functions here.
+
+mod buildvalue;
+mod checks;
+mod fast;
+mod format;
+mod getargs;
+
+pub use checks::*;
+pub use getargs::{borrow_mark, release_borrowed};
 
 use core::ffi::{CStr, c_char, c_int, c_long, c_void};
 
@@ -99,4 +112,90 @@ pub unsafe fn PyModule_AddObject(module: *mut PyObject, name: *const c_char, val
         }
         result
     })
+}
+
+/// One C vararg as `capi/getargs.c` stores it: integers widened to 64 bits, doubles,
+/// pointers. Which member is valid follows from the format, which both sides read alike.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub union Slot {
+    pub i: i64,
+    pub u: u64,
+    pub d: f64,
+    pub p: *mut c_void,
+}
+
+/// The varargs of one call, read in order.
+pub(crate) struct Slots<'a> {
+    slots: &'a [Slot],
+    next: usize,
+}
+
+impl<'a> Slots<'a> {
+    /// # Safety
+    /// `p` points at `n` slots (or `n` is 0) that outlive the returned value.
+    pub(crate) unsafe fn new(p: *const Slot, n: usize) -> Self {
+        // SAFETY: see the function's contract.
+        let slots = if n == 0 || p.is_null() { &[][..] } else { unsafe { core::slice::from_raw_parts(p, n) } };
+        Slots { slots, next: 0 }
+    }
+
+    /// No arguments (for walks of a format that only check it).
+    pub(crate) fn empty() -> Self {
+        Slots { slots: &[], next: 0 }
+    }
+
+    /// The next slot; running out means the C walk and the Rust walk of the format
+    /// disagree, which is reported rather than read past the end.
+    pub(crate) fn next(&mut self, vm: &VirtualMachine) -> PyResult<Slot> {
+        let s = self.slots.get(self.next).copied().ok_or_else(|| {
+            vm.new_system_error("DX-Py: format walk read more arguments than were gathered".to_owned())
+        })?;
+        self.next += 1;
+        Ok(s)
+    }
+
+    pub(crate) fn ptr(&mut self, vm: &VirtualMachine) -> PyResult<*mut c_void> {
+        // SAFETY: every slot is 8 bytes of initialised data; the format says it is a pointer.
+        Ok(unsafe { self.next(vm)?.p })
+    }
+
+    pub(crate) fn int(&mut self, vm: &VirtualMachine) -> PyResult<i64> {
+        // SAFETY: as for `ptr`.
+        Ok(unsafe { self.next(vm)?.i })
+    }
+
+    pub(crate) fn uint(&mut self, vm: &VirtualMachine) -> PyResult<u64> {
+        // SAFETY: as for `ptr`.
+        Ok(unsafe { self.next(vm)?.u })
+    }
+
+    pub(crate) fn double(&mut self, vm: &VirtualMachine) -> PyResult<f64> {
+        // SAFETY: as for `ptr`.
+        Ok(unsafe { self.next(vm)?.d })
+    }
+}
+
+/// Runs the body of a `dxpy_*` entry point called from C: a panic must not unwind into
+/// C, so it becomes a `SystemError` naming the function, and `error` is returned.
+pub(crate) fn guard<T>(function: &str, error: T, f: impl FnOnce() -> T) -> T {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(v) => v,
+        Err(payload) => {
+            crate::bridge::errors::panicked(function, payload);
+            error
+        }
+    }
+}
+
+/// The pending C error as an interpreter exception (for C callbacks such as `O&`
+/// converters that fail), or `fallback` when none is set.
+pub(crate) fn pending_or(
+    vm: &VirtualMachine,
+    fallback: impl FnOnce() -> rustpython_vm::builtins::PyBaseExceptionRef,
+) -> rustpython_vm::builtins::PyBaseExceptionRef {
+    match crate::bridge::errors::take() {
+        Some(p) => call::exception(vm, &p),
+        None => fallback(),
+    }
 }
