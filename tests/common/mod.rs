@@ -55,7 +55,7 @@ pub fn run(program: &str, args: &[&str]) -> Out {
     run_in(program, args, &repo(), &[])
 }
 
-fn python_include() -> &'static str {
+pub fn python_include() -> &'static str {
     static INC: OnceLock<String> = OnceLock::new();
     INC.get_or_init(|| {
         let out = run(python(), &["-c", "import sysconfig; print(sysconfig.get_paths()['include'])"]);
@@ -76,6 +76,22 @@ pub fn compile_fixture(name: &str) -> PathBuf {
         .status()
         .expect("cc runs");
     assert!(status.success(), "compiling {} failed", src.display());
+    out
+}
+
+/// Compiles `tests/fixtures/<name>.c` with extra `-D` definitions into `<variant>.so`.
+pub fn compile_fixture_with(name: &str, variant: &str, defines: &[&str]) -> PathBuf {
+    let src = repo().join("tests/fixtures").join(format!("{name}.c"));
+    let out = scratch("fixtures").join(format!("{variant}.so"));
+    let status = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
+        .args(["-shared", "-fPIC", "-O1", "-Wall", "-Werror", "-I", python_include()])
+        .args(defines.iter().map(|d| format!("-D{d}")))
+        .arg("-o")
+        .arg(&out)
+        .arg(&src)
+        .status()
+        .expect("cc runs");
+    assert!(status.success(), "compiling {} ({variant}) failed", src.display());
     out
 }
 

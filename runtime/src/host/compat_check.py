@@ -114,7 +114,16 @@ def check(script):
             spec = _find(name, cache)
             where = (os.path.relpath(path), line)
             if spec is None:
-                if "." not in name or _find(name.rpartition(".")[0], cache) is None:
+                parent = name.rpartition(".")[0]
+                parent_spec = _find(parent, cache) if parent else None
+                if "." in name and parent_spec is None:
+                    continue
+                locations = parent_spec.submodule_search_locations if parent_spec else None
+                foreign = _dxpy.foreign_extension(name, list(locations) if locations else None)
+                if foreign is not None:
+                    file, problem = foreign
+                    reports.setdefault(name, ("WILL FAIL", file, problem, *where, guarded))
+                else:
                     reports.setdefault(name, ("NOT FOUND", None, "no such module on sys.path", *where, guarded))
                 continue
             origin = spec.origin or ""

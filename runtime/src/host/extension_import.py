@@ -38,3 +38,48 @@ sys.path_hooks[:] = [
 sys.path_importer_cache.clear()
 sys.getdlopenflags = _dxpy.getdlopenflags
 sys.setdlopenflags = _dxpy.setdlopenflags
+
+
+def foreign_extension(name, path=None):
+    """An extension file for module `name` built for another runtime (`m.cpython-312-...so`,
+    a debug or free-threaded build, another platform) in the directories `path` (or
+    sys.path), with why DX-Py cannot load it; None if there is none."""
+    import os
+
+    last = name.rpartition(".")[2]
+    for d in path if path is not None else sys.path:
+        try:
+            files = sorted(os.listdir(d or "."))
+        except (OSError, TypeError):
+            continue
+        for f in files:
+            if f.startswith(last + ".") and (f.endswith(".so") or f.endswith(".pyd")) and not any(
+                f == last + s for s in _SUFFIXES
+            ):
+                full = os.path.join(d, f)
+                problem = _dxpy.check_extension(full)[0]
+                if problem:
+                    return full, problem
+    return None
+
+
+class ForeignExtensionFinder:
+    """Last on sys.meta_path: when nothing can import a module but an extension file for it
+    built for another runtime exists, says so instead of "No module named ..."."""
+
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        found = foreign_extension(name, path)
+        if found is not None:
+            file, problem = found
+            raise ModuleNotFoundError(
+                f"No module named {name!r} that DX-Py can load: {problem}; install the package's build for"
+                " CPython 3.11 (cp311) or the stable ABI (abi3)",
+                name=name,
+                path=file,
+            )
+        return None
+
+
+sys.meta_path.append(ForeignExtensionFinder)
+_dxpy.foreign_extension = foreign_extension
