@@ -131,13 +131,38 @@ pub fn wheel(requirement: &str) -> PathBuf {
     find(&dir).unwrap_or_else(|| panic!("pip download {requirement} left no wheel in {}", dir.display()))
 }
 
+/// The unpacked source distribution of `requirement` from PyPI (its test suite is what
+/// the real-suite tests run), cached under the target dir.
+pub fn sdist(requirement: &str) -> PathBuf {
+    let dir = scratch("sdists").join(requirement.replace(['=', '<', '>'], "_"));
+    let unpacked = |dir: &Path| {
+        std::fs::read_dir(dir).ok()?.filter_map(|e| e.ok().map(|e| e.path())).find(|p| p.is_dir())
+    };
+    if let Some(d) = unpacked(&dir) {
+        return d;
+    }
+    let out = run(
+        python(),
+        &["-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps", "--no-binary=:all:", "-d", dir.to_str().unwrap(), requirement],
+    );
+    assert_eq!(out.code, 0, "pip download {requirement} failed:\n{}{}", out.stdout, out.stderr);
+    let archive = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.to_string_lossy().ends_with(".tar.gz"))
+        .unwrap_or_else(|| panic!("pip download {requirement} left no .tar.gz in {}", dir.display()));
+    let out = run_in("tar", &["xzf", archive.to_str().unwrap()], &dir, &[]);
+    assert_eq!(out.code, 0, "tar: {}", out.stderr);
+    unpacked(&dir).unwrap()
+}
+
 /// File-name tag of the extension modules the tests install.
 pub const TAG: &str = ".cpython-311-x86_64-linux-gnu.so";
 
 /// A CPython 3.11 virtual environment with `requirement` installed by pip (cached under
 /// the target dir); `module` is what must be importable for the cache to count.
 pub fn venv_with(requirement: &str, module: &str) -> PathBuf {
-    let venv = scratch(&format!("venv-{}", requirement.replace(['=', '.'], "_")));
+    let venv = scratch(&format!("venv-{}", requirement.replace(['=', '.', ' '], "_")));
     if !venv.join("pyvenv.cfg").exists() {
         let out = run(python(), &["-m", "venv", venv.to_str().unwrap()]);
         assert_eq!(out.code, 0, "venv: {}", out.stderr);
@@ -145,7 +170,9 @@ pub fn venv_with(requirement: &str, module: &str) -> PathBuf {
     let py = venv.join("bin/python");
     let py = py.to_str().unwrap();
     if run(py, &["-c", &format!("import {module}")]).code != 0 {
-        let out = run(py, &["-m", "pip", "install", "--disable-pip-version-check", "--only-binary=:all:", requirement]);
+        let mut args = vec!["-m", "pip", "install", "--disable-pip-version-check", "--only-binary=:all:"];
+        args.extend(requirement.split_whitespace());
+        let out = run(py, &args);
         assert_eq!(out.code, 0, "pip install {requirement}: {}{}", out.stdout, out.stderr);
     }
     venv
