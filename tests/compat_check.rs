@@ -24,7 +24,8 @@ fn predicts_what_running_gives() {
     std::fs::write(dir.join(format!("broken{tag}")), &real[..300]).unwrap();
     write(&dir, "helper.py", "import broken\n");
     // Uses a C-API function DX-Py does not implement yet (PyByteArray_FromStringAndSize).
-    std::fs::copy(compile_fixture("capi_missing"), dir.join(format!("needs_stub{tag}"))).unwrap();
+    let needs_stub = compile_fixture_with("ext_variant", "variant_needs_stub", &["MODNAME=needs_stub"]);
+    std::fs::copy(needs_stub, dir.join(format!("needs_stub{tag}"))).unwrap();
     write(
         &dir,
         "app.py",

@@ -9,9 +9,15 @@ use std::path::Path;
 
 use common::*;
 
-/// `(passed, failed, errors, skipped)` from pytest's summary line.
-fn counts(output: &str) -> (usize, usize, usize, usize) {
-    let line = output.lines().rev().find(|l| l.contains(" in ") && (l.contains("passed") || l.contains("error") || l.contains("failed")));
+/// `(passed, failed, errors, skipped)`.
+type Counts = (usize, usize, usize, usize);
+
+/// The counts of pytest's summary line.
+fn counts(output: &str) -> Counts {
+    let line = output
+        .lines()
+        .rev()
+        .find(|l| l.contains(" in ") && (l.contains("passed") || l.contains("error") || l.contains("failed")));
     let mut c = (0, 0, 0, 0);
     for part in line.unwrap_or_default().trim_matches(|ch: char| ch == '=' || ch.is_whitespace()).split(", ") {
         let mut words = part.split_whitespace();
@@ -28,7 +34,7 @@ fn counts(output: &str) -> (usize, usize, usize, usize) {
 }
 
 /// Runs `tests` of `project` with pytest in `venv` under both runtimes; returns the counts.
-fn both(venv: &Path, project: &Path, tests: &str) -> ((usize, usize, usize, usize), (usize, usize, usize, usize)) {
+fn both(venv: &Path, project: &Path, tests: &str) -> (Counts, Counts) {
     let args = ["-m", "pytest", "-q", "-p", "no:cacheprovider", tests];
     let py = run_in(venv.join("bin/python").to_str().unwrap(), &args, project, &[]);
     let dx = run_in(dx_py(), &args, project, &[("VIRTUAL_ENV", venv.to_str().unwrap())]);
@@ -56,6 +62,7 @@ fn ujson_suite() {
     let project = sdist("ujson==5.10.0");
     let (cpython, dxpy) = both(&venv, &project, "tests/test_ujson.py");
     assert_eq!(cpython.0, 291);
-    // Today's number under DX-Py; raise it as the C-API grows, never lower it.
-    assert!(dxpy.0 >= 0, "DX-Py passes {} of {}", dxpy.0, cpython.0);
+    // Expected to fail today: ujson keeps per-module state (m_size > 0), which DX-Py's
+    // module creation does not support yet, so the test module does not import.
+    assert_eq!(dxpy, (0, 0, 1, 0), "DX-Py passes {} of {}", dxpy.0, cpython.0);
 }

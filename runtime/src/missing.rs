@@ -49,9 +49,20 @@ pub fn calling_extension<R>(path: &str, f: impl FnOnce() -> R) -> R {
     result
 }
 
+/// How many times any stub has been called (see [`calls`]).
+static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// How many times stubs have been called so far: a change across an import tells that
+/// the import failed on a C-API function DX-Py lacks (the import system then raises an
+/// `ImportError`, so a package's pure-Python fallback takes over).
+pub fn calls() -> usize {
+    CALLS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Called by a generated stub.
 #[cold]
 pub fn called(idx: usize) {
+    CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let caller = caller_object().or_else(|| CURRENT_EXTENSION.with(|c| c.borrow().clone()));
     errors::set_system_error(message(idx, caller.as_deref()));
 }

@@ -135,15 +135,25 @@ pub fn wheel(requirement: &str) -> PathBuf {
 /// the real-suite tests run), cached under the target dir.
 pub fn sdist(requirement: &str) -> PathBuf {
     let dir = scratch("sdists").join(requirement.replace(['=', '<', '>'], "_"));
-    let unpacked = |dir: &Path| {
-        std::fs::read_dir(dir).ok()?.filter_map(|e| e.ok().map(|e| e.path())).find(|p| p.is_dir())
-    };
+    let unpacked =
+        |dir: &Path| std::fs::read_dir(dir).ok()?.filter_map(|e| e.ok().map(|e| e.path())).find(|p| p.is_dir());
     if let Some(d) = unpacked(&dir) {
         return d;
     }
     let out = run(
         python(),
-        &["-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps", "--no-binary=:all:", "-d", dir.to_str().unwrap(), requirement],
+        &[
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--no-binary=:all:",
+            "-d",
+            dir.to_str().unwrap(),
+            requirement,
+        ],
     );
     assert_eq!(out.code, 0, "pip download {requirement} failed:\n{}{}", out.stdout, out.stderr);
     let archive = std::fs::read_dir(&dir)

@@ -69,12 +69,14 @@ unsafe fn call(
 ) -> PyResult {
     let convention = flags & (METH_VARARGS | METH_KEYWORDS | METH_NOARGS | METH_O | METH_FASTCALL);
     let has_kwargs = !args.kwargs.is_empty();
-    let positional: Vec<*mut PyObject> = args.args.iter().map(|a| to_c(vm, a)).collect();
+    // No allocation for the common arities (bridge decision 10).
+    let positional: smallvec::SmallVec<[*mut PyObject; 6]> = args.args.iter().map(|a| to_c(vm, a)).collect();
     let n = positional.len();
     // Keyword values, in call order, each with a C reference held until the C function
     // returns (so the pointers it parses out of them stay valid, as in CPython, where the
     // caller's dict or stack owns them).
-    let keywords: Vec<(String, *mut PyObject)> = args.kwargs.iter().map(|(k, v)| (k.clone(), to_c(vm, v))).collect();
+    let keywords: smallvec::SmallVec<[(String, *mut PyObject); 2]> =
+        args.kwargs.iter().map(|(k, v)| (k.clone(), to_c(vm, v))).collect();
     let no_keywords = || vm.new_type_error(format!("{name}() takes no keyword arguments"));
     let mark = crate::capi::modsupport::borrow_mark();
     // SAFETY (each arm): the C function is called with the arguments its convention
@@ -126,7 +128,7 @@ unsafe fn call(
             }
             c if c == METH_FASTCALL | METH_KEYWORDS => {
                 // The keyword values follow the positionals; their names are a tuple.
-                let mut stack = positional.clone();
+                let mut stack = positional.to_vec();
                 stack.extend(keywords.iter().map(|(_, v)| *v));
                 let kwnames = if has_kwargs {
                     let names = keywords.iter().map(|(k, _)| vm.ctx.new_str(k.as_str()).into()).collect();

@@ -11,7 +11,6 @@
 //! (`mirror`). Static objects (`Py_None`, the
 //! exported type objects) have no pre-header and are found through the `statics` table.
 
-use std::collections::HashMap;
 use std::ptr::NonNull;
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
@@ -22,21 +21,36 @@ use crate::bridge::layout::*;
 use crate::bridge::{mirror, statics};
 
 /// What precedes every proxy. `object` is an owned (`into_raw`) interpreter reference, or
-/// null for an object C created that has not crossed into Python yet.
+/// null for an object C created that has not crossed into Python yet. `size` is the
+/// allocation's size (a multiple of 16), with `PARKED_BIT` set while the proxy is parked.
 #[repr(C)]
 struct PreHeader {
     object: *mut rustpython_vm::PyObject,
     size: usize,
 }
 
+const PARKED_BIT: usize = 1;
+
 const PRE: usize = size_of::<PreHeader>();
 const ALIGN: usize = 16;
 const _: () = assert!(PRE.is_multiple_of(ALIGN));
+
+/// Keys are addresses, hashed with a fast non-cryptographic hash (the tables are on the
+/// hot path of every crossing; nothing adversarial chooses addresses).
+type HashMap<K, V> = rustc_hash::FxHashMap<K, V>;
+
+/// How many proxies of immutable values are kept after C let go of them, so that the same
+/// value crossing again reuses its proxy (bridge decision 10) instead of materialising it
+/// anew. They keep their values alive; 256 small objects at most.
+const PARKED: usize = 256;
 
 /// The bridge's tables. Keys are addresses: interpreter objects by `as_raw` address,
 /// C objects by pointer.
 #[derive(Default)]
 struct Tables {
+    /// Proxies of immutable values whose `ob_refcnt` reached zero, oldest first; each is
+    /// still in `by_object` and marked in its pre-header (`PARKED_BIT`).
+    parked: std::collections::VecDeque<usize>,
     /// Interpreter object → its live proxy.
     by_object: HashMap<usize, usize>,
     /// Static C object → interpreter object (`Py_None` → None, `PyLong_Type` → int).
@@ -206,7 +220,8 @@ unsafe fn pre_header(p: *mut PyObject) -> *mut PreHeader {
 /// Allocates a zeroed proxy of `size` bytes with the given type, refcount 1, linked to
 /// `object` (which it then owns), or to nothing yet.
 pub fn allocate(size: usize, ty: *mut PyTypeObject, object: Option<PyObjectRef>) -> *mut PyObject {
-    let total = PRE + size.max(size_of::<PyObject>());
+    // A multiple of 16, so the low bits of `size` are free for `PARKED_BIT`.
+    let total = (PRE + size.max(size_of::<PyObject>())).next_multiple_of(ALIGN);
     let layout = std::alloc::Layout::from_size_align(total, ALIGN).expect("object size fits a layout");
     // SAFETY: `layout` has a non-zero size.
     let base = unsafe { std::alloc::alloc_zeroed(layout) };
@@ -224,13 +239,97 @@ pub fn allocate(size: usize, ty: *mut PyTypeObject, object: Option<PyObjectRef>)
     }
 }
 
-/// `tp_dealloc` of every proxy: unlinks it, releases the interpreter object and what the
-/// layout owns (a tuple's items), and frees the block.
+/// `tp_dealloc` of every proxy. The proxy of an immutable value is parked (see `PARKED`)
+/// for the next crossing of the same value; any other proxy is freed.
 ///
 /// # Safety
 /// Called with a proxy whose `ob_refcnt` reached zero.
 pub unsafe extern "C" fn proxy_dealloc(p: *mut PyObject) {
-    // SAFETY: `p` is a dead proxy; nothing else refers to it any more.
+    // SAFETY: a dead proxy: nothing else refers to it (C holds no reference), and its
+    // pre-header is ours.
+    unsafe {
+        let pre = pre_header(p);
+        let reusable = !(*pre).object.is_null() && is_immutable_value(p);
+        if reusable {
+            let evicted = {
+                let mut t = tables();
+                let key = (*pre).object as usize;
+                if t.by_object.get(&key) == Some(&(p as usize)) {
+                    if (*pre).size & PARKED_BIT == 0 {
+                        (*pre).size |= PARKED_BIT;
+                        t.parked.push_back(p as usize);
+                    }
+                    let evicted = if t.parked.len() > PARKED { t.parked.pop_front() } else { None };
+                    evicted.and_then(|e| unpark(&mut t, e as *mut PyObject))
+                } else {
+                    Some(p)
+                }
+            };
+            if let Some(dead) = evicted {
+                free_proxy(dead);
+            }
+            return;
+        }
+        free_proxy(p);
+    }
+}
+
+/// Whether `p` is an exact int, float, str or bytes: values whose proxy can outlive C's
+/// references unobservably (no `__del__`, no weak references, immutable).
+///
+/// # Safety
+/// `p` is a live object.
+unsafe fn is_immutable_value(p: *mut PyObject) -> bool {
+    static TYPES: OnceLock<[usize; 4]> = OnceLock::new();
+    let types = TYPES.get_or_init(|| {
+        ["PyLong_Type", "PyFloat_Type", "PyUnicode_Type", "PyBytes_Type"].map(|s| type_ptr(s) as usize)
+    });
+    // SAFETY: see the function's contract.
+    let ty = unsafe { (*p).ob_type } as usize;
+    types.contains(&ty)
+}
+
+/// Takes `p` off the parked list's books: it is to be freed (returned) if C has not taken
+/// it back meanwhile, else it simply stops being parked.
+///
+/// # Safety
+/// `p` is a parked proxy; the caller holds the tables.
+unsafe fn unpark(t: &mut Tables, p: *mut PyObject) -> Option<*mut PyObject> {
+    // SAFETY: parked proxies are live allocations (freed only here).
+    unsafe {
+        let pre = pre_header(p);
+        (*pre).size &= !PARKED_BIT;
+        if (*p).ob_refcnt > 0 {
+            return None;
+        }
+        let key = (*pre).object as usize;
+        if t.by_object.get(&key) == Some(&(p as usize)) {
+            t.by_object.remove(&key);
+        }
+        Some(p)
+    }
+}
+
+/// Frees every parked proxy C has not taken back (for leak checks: what is left is what
+/// C still holds).
+pub fn drain_parked() {
+    let dead: Vec<*mut PyObject> = {
+        let mut t = tables();
+        let parked: Vec<usize> = t.parked.drain(..).collect();
+        // SAFETY: each was parked, so it is live; we hold the tables.
+        parked.into_iter().filter_map(|p| unsafe { unpark(&mut t, p as *mut PyObject) }).collect()
+    };
+    // SAFETY: unparked and unlinked: nothing refers to them any more.
+    dead.into_iter().for_each(|p| unsafe { free_proxy(p) });
+}
+
+/// Frees a proxy: unlinks it, releases the interpreter object and what the layout owns
+/// (a tuple's items, a str's UTF-8 cache, a container's mirror), and frees the block.
+///
+/// # Safety
+/// `p` is a proxy nothing refers to any more.
+unsafe fn free_proxy(p: *mut PyObject) {
+    // SAFETY: see the function's contract.
     unsafe {
         let pre = pre_header(p);
         let object = NonNull::new((*pre).object).map(|o| PyObjectRef::from_raw(o));
@@ -258,7 +357,7 @@ pub unsafe extern "C" fn proxy_dealloc(p: *mut PyObject) {
             }
         }
         drop(object);
-        let layout = std::alloc::Layout::from_size_align_unchecked((*pre).size, ALIGN);
+        let layout = std::alloc::Layout::from_size_align_unchecked((*pre).size & !PARKED_BIT, ALIGN);
         std::alloc::dealloc(pre.cast(), layout);
     }
 }
@@ -636,8 +735,10 @@ unsafe fn build_from_c(vm: &VirtualMachine, p: *mut PyObject) -> PyObjectRef {
     vm.ctx.none()
 }
 
-/// Number of live proxies (for leak checks in tests).
+/// Number of live proxies (for leak checks in tests): parked ones C let go of are freed
+/// first, so what is counted is what C holds.
 pub fn live_proxies() -> usize {
+    drain_parked();
     tables().by_object.len()
 }
 

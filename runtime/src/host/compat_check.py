@@ -128,7 +128,7 @@ def check(script):
                 continue
             origin = spec.origin or ""
             if origin.endswith(tuple(machinery.EXTENSION_SUFFIXES)):
-                problem, stubbed, missing = _dxpy.check_extension(origin)
+                problem, stubbed, missing = _dxpy.check_extension(origin, name)
                 if problem or missing:
                     reports.setdefault(name, ("WILL FAIL", origin, problem or "needs " + ", ".join(missing), *where, guarded))
                 elif stubbed:

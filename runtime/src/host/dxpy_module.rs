@@ -52,16 +52,36 @@ mod _dxpy {
         crate::bridge::object::live_proxies()
     }
 
-    /// What importing the extension at `path` would run into, without loading it:
-    /// `(problem or None, [C-API entries it uses that are not implemented],
-    /// [symbols CPython 3.11 does not export])`.
+    /// How many times C-API functions DX-Py lacks have been called (see `missing::calls`).
     #[pyfunction]
-    fn check_extension(path: PyStrRef, vm: &VirtualMachine) -> PyObjectRef {
+    fn missing_calls() -> usize {
+        crate::missing::calls()
+    }
+
+    /// What importing the extension at `path` (as module `name`, when given) would run
+    /// into, without loading it: `(problem or None, [C-API entries it uses that are not
+    /// implemented], [symbols CPython 3.11 does not export])`.
+    #[pyfunction]
+    fn check_extension(
+        path: PyStrRef,
+        name: rustpython_vm::function::OptionalArg<PyStrRef>,
+        vm: &VirtualMachine,
+    ) -> PyObjectRef {
         let path = std::path::PathBuf::from(path.to_string_lossy().into_owned());
+        let init =
+            name.into_option().map(|n| loader::init_symbol(n.to_string_lossy().rsplit('.').next().unwrap_or_default()));
         let strs = |v: Vec<String>| -> PyObjectRef {
             vm.ctx.new_list(v.into_iter().map(|s| vm.ctx.new_str(s).into()).collect()).into()
         };
         let (problem, stubbed, missing) = match loader::check(&path) {
+            Ok(info) if init.as_ref().is_some_and(|i| !info.init_functions.contains(i)) => {
+                let problem = format!(
+                    "{}: dynamic module does not define module export function ({})",
+                    path.display(),
+                    init.unwrap_or_default()
+                );
+                (vm.ctx.new_str(problem).into(), Vec::new(), Vec::new())
+            }
             Ok(info) => {
                 let stubbed = info
                     .imports

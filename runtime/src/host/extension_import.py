@@ -16,7 +16,16 @@ class ExtensionFileLoader(machinery.ExtensionFileLoader):
     """Loads a C extension module found on sys.path (CPython's loader, DX-Py's loading)."""
 
     def create_module(self, spec):
-        return _dxpy.load_extension(spec.name, spec.origin)
+        before = _dxpy.missing_calls()
+        try:
+            return _dxpy.load_extension(spec.name, spec.origin)
+        except SystemError as e:
+            # Initialisation stopped at a C-API function DX-Py lacks: under DX-Py the module
+            # cannot be imported, which `except ImportError` fallbacks expect to hear.
+            if _dxpy.missing_calls() == before:
+                raise
+            raise ImportError(f"{spec.name} cannot be imported under DX-Py: {e}", name=spec.name,
+                              path=spec.origin) from e
 
     def exec_module(self, module):
         pass
