@@ -4,8 +4,10 @@
 
 pub mod call;
 pub mod crash;
+pub mod ctype;
 pub mod errors;
 pub mod layout;
+pub mod members;
 pub mod object;
 pub mod statics;
 pub mod vm;

@@ -9,9 +9,14 @@ pub mod floatobject;
 pub mod import;
 pub mod longobject;
 pub mod modsupport;
+pub mod moduleobject;
 pub mod object;
+pub mod objimpl;
 pub mod pyerrors;
+pub mod pymem;
+pub mod pystate;
 pub mod tupleobject;
+pub mod typeobject;
 pub mod unicodeobject;
 pub mod warnings;
 

@@ -16,10 +16,11 @@ class ExtensionFileLoader(machinery.ExtensionFileLoader):
     """Loads a C extension module found on sys.path (CPython's loader, DX-Py's loading)."""
 
     def create_module(self, spec):
-        return _dxpy.load_extension(spec.name, spec.origin)
+        return _dxpy.load_extension(spec.name, spec.origin, spec)
 
     def exec_module(self, module):
-        pass
+        # Multi-phase modules (PEP 489) run their Py_mod_exec slots here.
+        _dxpy.exec_extension(module)
 
 
 machinery.EXTENSION_SUFFIXES[:] = _SUFFIXES
