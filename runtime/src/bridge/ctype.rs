@@ -876,6 +876,31 @@ fn call_meth_method(vm: &VirtualMachine, f: MethMethod, tp: *mut PyTypeObject, z
     }
 }
 
+const METH_VARARGS_KEYWORDS: c_int = call::METH_VARARGS | call::METH_KEYWORDS;
+const METH_FASTCALL_KEYWORDS: c_int = call::METH_FASTCALL | call::METH_KEYWORDS;
+type InitTernary = unsafe extern "C" fn(*mut PyObject, *mut PyObject, *mut PyObject) -> *mut PyObject;
+type FastKw = unsafe extern "C" fn(*mut PyObject, *const *mut PyObject, isize, *mut PyObject) -> *mut PyObject;
+
+/// Calls a `METH_FASTCALL | METH_KEYWORDS` function with keyword arguments: their values
+/// after the positional ones, their names in a tuple.
+fn call_fast_keywords(vm: &VirtualMachine, f: FastKw, zelf: *mut PyObject, args: FuncArgs) -> PyResult {
+    let names: Vec<PyObjectRef> = args.kwargs.keys().map(|k| vm.ctx.new_str(k.as_str()).into()).collect();
+    let mut all: Vec<PyObjectRef> = args.args.clone();
+    all.extend(args.kwargs.values().cloned());
+    let ps: Vec<*mut PyObject> = all.iter().map(|o| to_c(vm, o)).collect();
+    let kwnames = to_c(vm, &vm.ctx.new_tuple(names).into());
+    // SAFETY: the function has this signature (its flags say so); the pointers are live.
+    let r = current::enter(vm, || unsafe { f(zelf, ps.as_ptr(), args.args.len() as isize, kwnames) });
+    // SAFETY: releases the references made above; `r` is NULL or a new reference.
+    unsafe {
+        for p in ps {
+            Py_DecRef(p);
+        }
+        Py_DecRef(kwnames);
+        result_of(vm, r)
+    }
+}
+
 /// # Safety
 /// `tp` is a live type whose `tp_methods` is NULL or a table ending with a NULL name.
 unsafe fn add_methods(vm: &VirtualMachine, class: &'static Py<PyType>, tp: *mut PyTypeObject, short: &str) -> PyResult<()> {
@@ -899,6 +924,23 @@ unsafe fn add_methods(vm: &VirtualMachine, class: &'static Py<PyType>, tp: *mut 
                 // SAFETY: METH_METHOD functions have this signature.
                 let f = unsafe { core::mem::transmute::<usize, MethMethod>(meth) };
                 return call_meth_method(vm, f, tp_addr as *mut PyTypeObject, zelf, args);
+            }
+            if !args.kwargs.is_empty() && convention == METH_VARARGS_KEYWORDS {
+                // SAFETY: the function has the `PyCFunctionWithKeywords` signature.
+                let f = unsafe { core::mem::transmute::<usize, InitTernary>(meth) };
+                let (tuple, kwargs) = c_args(vm, &args);
+                let r = current::enter(vm, || unsafe { f(zelf, tuple, kwargs) });
+                // SAFETY: releases `c_args`'s references; `r` is NULL or a new reference.
+                return unsafe {
+                    Py_DecRef(tuple);
+                    Py_DecRef(kwargs);
+                    result_of(vm, r)
+                };
+            }
+            if !args.kwargs.is_empty() && convention == METH_FASTCALL_KEYWORDS {
+                // SAFETY: the same call as METH_METHOD's without the defining class.
+                let f = unsafe { core::mem::transmute::<usize, FastKw>(meth) };
+                return call_fast_keywords(vm, f, zelf, args);
             }
             // SAFETY: the function has the signature its flags declare.
             unsafe { call::call(vm, qual, meth as *mut c_void, convention, zelf, args) }
@@ -933,7 +975,13 @@ unsafe fn add_methods(vm: &VirtualMachine, class: &'static Py<PyType>, tp: *mut 
                 r
             })
         };
-        set(vm, class, &qual[short.len() + 1..], value)?;
+        if exists {
+            // METH_COEXIST: the method sits beside the slot wrapper it shadows, without
+            // changing the slot (`len(v)` still calls `sq_length`), as in CPython.
+            class.attributes.write().insert(vm.ctx.intern_str(&qual[short.len() + 1..]), value);
+        } else {
+            set(vm, class, &qual[short.len() + 1..], value)?;
+        }
     }
     Ok(())
 }

@@ -63,10 +63,10 @@ pub unsafe fn get(vm: &VirtualMachine, addr: *mut u8, kind: c_int, name: &str, o
                     if kind == T_OBJECT {
                         return Ok(vm.ctx.none());
                     }
-                    return Err(vm.new_attribute_error(format!(
-                        "'{}' object has no attribute '{name}'",
-                        owner.class().slot_name()
-                    )));
+                    let tp = crate::bridge::object::type_object(vm, &owner.class().to_owned());
+                    // SAFETY: type objects are live; `tp_name` is NUL-terminated.
+                    let type_name = crate::capi::c_text((*tp).tp_name).unwrap_or_default();
+                    return Err(vm.new_attribute_error(format!("'{type_name}' object has no attribute '{name}'")));
                 }
                 Ok(from_c(vm, p))
             }
