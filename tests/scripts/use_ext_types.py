@@ -61,6 +61,16 @@ class K:
 
 
 m.is_subtype(Sub, V), m.is_subtype(MyBag, B), m.is_subtype(K, object)
+# A single-phase module (loaded again from the same file under its other PyInit_): the
+# module registry keeps it, as CPython's keeps single-phase modules.
+import importlib.machinery
+import importlib.util
+
+loader = importlib.machinery.ExtensionFileLoader("ext_types_single", m.__file__)
+spec = importlib.util.spec_from_loader("ext_types_single", loader)
+single = importlib.util.module_from_spec(spec)
+loader.exec_module(single)
+del loader, spec
 m.module_info()
 gc.collect()
 before = _dxpy.live_proxies() if _dxpy else 0
@@ -168,6 +178,19 @@ s = Sub(1, 2, "s")
 print(type(s).__name__, repr(s), s.name, repr(s.twice()), s.x, isinstance(s, V), repr(s + V(1, 1)))
 print(m.is_subtype(Sub, V), Sub.__mro__[1] is V)
 del s
+
+# Vec3: a C subtype of Vec (inherits Vec's slots in C and its methods in Python).
+V3 = m.Vec3
+u = V3(1, 2)
+u.z = 5
+print(V3.__mro__, repr(u), u.x, u.z, u.norm, repr(u + V(1, 1)), repr(u * 2), u[1], list(u))
+print(m.slots(V3), m.is_subtype(V3, V), m.is_subtype(V, V3), isinstance(u, V))
+print(sorted(k for k in vars(V3) if not k.startswith("__")), "__add__" in vars(V3), "__repr__" in vars(V3))
+show_type("Vec3 subclass", lambda: type("S3", (V3,), {}))
+del u
+
+# A single-phase module with state (PyModule_Create, m_size > 0) and PyState_FindModule.
+print(single.__name__, single.bump(), single.bump(), single.found())
 
 # Iterators.
 it = iter(V(9, 8))

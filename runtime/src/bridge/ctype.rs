@@ -248,6 +248,9 @@ pub unsafe fn make_class(vm: &VirtualMachine, tp: *mut PyTypeObject) -> PyResult
     if t.tp_dictoffset != 0 {
         flags |= PyTypeFlags::HAS_DICT;
     }
+    if t.tp_weaklistoffset != 0 {
+        flags |= PyTypeFlags::HAS_WEAKREF;
+    }
     let slots = PyTypeSlots::new(leak_str(full.clone()), flags);
     let class = PyType::new_heap(&name, bases, Default::default(), slots, vm.ctx.types.type_type.to_owned(), &vm.ctx)
         .map_err(|e| vm.new_type_error(e))?;
@@ -265,6 +268,8 @@ pub unsafe fn make_class(vm: &VirtualMachine, tp: *mut PyTypeObject) -> PyResult
         add_methods(vm, leaked, tp, &name)?;
         add_members(vm, leaked, tp)?;
         add_getsets(vm, leaked, tp)?;
+        // After the protocol methods, so that only the type's own slots got a method.
+        inherit_slots(tp, base_tp);
     }
     if c_layout {
         class.slots.del.store(Some(unlink));
@@ -307,6 +312,46 @@ fn inherit(t: &mut PyTypeObject, base: &PyTypeObject, c_layout: bool) {
     if t.tp_dealloc.is_none_or(|d| std::ptr::fn_addr_eq(d, proxy)) {
         t.tp_dealloc = base.tp_dealloc.filter(|d| !std::ptr::fn_addr_eq(*d, proxy)).or(Some(default_dealloc));
     }
+}
+
+/// Slots CPython copies from the base when a type leaves them NULL (`inherit_slots`):
+/// every slot of typeslots.h except the type's own tables, doc and bases, which are not
+/// inherited, and `tp_dealloc`/`tp_alloc`/`tp_free`/`tp_new` (see `inherit` and
+/// `add_slot_methods`). A suite's slots are copied only into a suite the type has.
+///
+/// # Safety
+/// `tp` and `base` are live, filled type objects.
+unsafe fn inherit_slots(tp: *mut PyTypeObject, base: *mut PyTypeObject) {
+    const OWN: [c_int; 10] = [47, 48, 49, 52, 56, 64, 65, 72, 73, 74];
+    for id in 1..=81 {
+        if OWN.contains(&id) {
+            continue;
+        }
+        let Some((suite, offset)) = crate::capi::typeobject::slot_location(id) else {
+            continue;
+        };
+        // SAFETY: see the function's contract; suites are NULL or live tables.
+        unsafe {
+            let (to, from) = match suite {
+                None => (tp.cast::<u8>(), base.cast::<u8>()),
+                Some(field) => (suite_ptr(tp, field), suite_ptr(base, field)),
+            };
+            if to.is_null() || from.is_null() {
+                continue;
+            }
+            let slot = to.add(offset).cast::<*mut c_void>();
+            if slot.read().is_null() {
+                slot.write(from.add(offset).cast::<*mut c_void>().read());
+            }
+        }
+    }
+}
+
+/// # Safety
+/// `tp` is a live type object; `field` the offset of one of its `tp_as_*` pointers.
+unsafe fn suite_ptr(tp: *mut PyTypeObject, field: usize) -> *mut u8 {
+    // SAFETY: see the function's contract.
+    unsafe { tp.cast::<u8>().add(field).cast::<*mut u8>().read() }
 }
 
 type AllocFn = unsafe extern "C" fn(*mut PyTypeObject, isize) -> *mut PyObject;

@@ -443,6 +443,21 @@ pub fn by_index() -> impl core::ops::DerefMut<Target = HashMap<isize, usize>> {
     Guard(registry())
 }
 
+/// Records a single-phase module for `PyState_FindModule`, as CPython's import does
+/// after `PyInit_*` returns.
+pub fn remember_single_phase(module: *mut PyObject, def: *mut PyModuleDef) {
+    // SAFETY: the module's definition is static and valid.
+    let index = unsafe {
+        PyModuleDef_Init(def.cast());
+        (*def).m_base.m_index
+    };
+    // SAFETY: `module` is live; the map keeps one reference.
+    unsafe { crate::capi::object::Py_IncRef(module) };
+    let old = by_index().insert(index, module as usize);
+    // SAFETY: the reference the map kept for the module it replaces.
+    unsafe { crate::capi::object::Py_DecRef(old.map_or(NULL, |m| m as *mut PyObject)) };
+}
+
 /// Whether multi-phase `module` still needs its exec slots run (no state yet).
 pub fn needs_exec(module: *mut PyObject) -> Option<*mut PyModuleDef> {
     let r = registry();

@@ -160,11 +160,12 @@ pub fn load(
         unsafe { crate::capi::object::Py_DecRef(module) };
         return Err(LoadError::System(format!("Module {short}: legacy init for non-ASCII module names not allowed")));
     }
-    if crate::capi::moduleobject::def_of(module).is_none() {
+    let Some(def) = crate::capi::moduleobject::def_of(module) else {
         // SAFETY: as above.
         unsafe { crate::capi::object::Py_DecRef(module) };
         return Err(LoadError::System(format!("initialization of {short} did not return an extension module")));
-    }
+    };
+    crate::capi::moduleobject::remember_single_phase(module, def);
     Ok(module)
 }
 
