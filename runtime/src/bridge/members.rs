@@ -80,7 +80,13 @@ pub unsafe fn get(vm: &VirtualMachine, addr: *mut u8, kind: c_int, name: &str, o
 ///
 /// # Safety
 /// `addr` points at a field of `kind` inside a live object.
-pub unsafe fn set(vm: &VirtualMachine, addr: *mut u8, kind: c_int, name: &str, value: Option<PyObjectRef>) -> PyResult<()> {
+pub unsafe fn set(
+    vm: &VirtualMachine,
+    addr: *mut u8,
+    kind: c_int,
+    name: &str,
+    value: Option<PyObjectRef>,
+) -> PyResult<()> {
     let Some(v) = value else {
         return match kind {
             T_OBJECT | T_OBJECT_EX => {
@@ -124,11 +130,7 @@ pub unsafe fn set(vm: &VirtualMachine, addr: *mut u8, kind: c_int, name: &str, v
                         }
                     },
                 };
-                if kind == T_FLOAT {
-                    addr.cast::<f32>().write(f as f32)
-                } else {
-                    addr.cast::<f64>().write(f)
-                }
+                if kind == T_FLOAT { addr.cast::<f32>().write(f as f32) } else { addr.cast::<f64>().write(f) }
             }
             T_CHAR => match v.downcast_ref::<PyStr>().map(|s| s.as_bytes().to_vec()) {
                 Some(b) if b.len() == 1 => addr.write(b[0]),

@@ -105,12 +105,14 @@ pub unsafe fn PyModule_AddObject(module: *mut PyObject, name: *const c_char, val
 // Multi-phase initialisation and types (moduleobject.rs, ctype.rs hold the semantics).
 
 #[capi]
-pub unsafe fn PyModule_FromDefAndSpec2(def: *mut c_void, spec: *mut PyObject, module_api_version: c_int) -> *mut PyObject {
+pub unsafe fn PyModule_FromDefAndSpec2(
+    def: *mut c_void,
+    spec: *mut PyObject,
+    module_api_version: c_int,
+) -> *mut PyObject {
     let _ = module_api_version;
     // SAFETY: the caller passes a valid definition and a live spec (C-API contract).
-    with_vm(core::ptr::null_mut(), |vm| unsafe {
-        crate::capi::moduleobject::from_def_and_spec(vm, def.cast(), spec)
-    })
+    with_vm(core::ptr::null_mut(), |vm| unsafe { crate::capi::moduleobject::from_def_and_spec(vm, def.cast(), spec) })
 }
 
 #[capi]
@@ -124,7 +126,9 @@ pub unsafe fn PyModule_ExecDef(module: *mut PyObject, def: *mut c_void) -> c_int
 pub unsafe fn PyModule_AddObjectRef(mod_: *mut PyObject, name: *const c_char, value: *mut PyObject) -> c_int {
     with_vm(-1, |vm| {
         if value.is_null() {
-            return Err(vm.new_system_error("PyModule_AddObjectRef() must be called with an exception raised if value is NULL".to_owned()));
+            return Err(vm.new_system_error(
+                "PyModule_AddObjectRef() must be called with an exception raised if value is NULL".to_owned(),
+            ));
         }
         // SAFETY: the caller passes live objects (C-API contract).
         unsafe { add(vm, mod_, name, from_c(vm, value)) }

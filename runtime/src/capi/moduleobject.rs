@@ -290,7 +290,11 @@ unsafe fn slots(def: *const PyModuleDef) -> Vec<(c_int, *mut c_void)> {
 ///
 /// # Safety
 /// `def` is a valid definition; `spec` a live object.
-pub unsafe fn from_def_and_spec(vm: &VirtualMachine, def: *mut PyModuleDef, spec: *mut PyObject) -> PyResult<*mut PyObject> {
+pub unsafe fn from_def_and_spec(
+    vm: &VirtualMachine,
+    def: *mut PyModuleDef,
+    spec: *mut PyObject,
+) -> PyResult<*mut PyObject> {
     // SAFETY: see the function's contract.
     unsafe {
         PyModuleDef_Init(def.cast());
@@ -324,9 +328,8 @@ pub unsafe fn from_def_and_spec(vm: &VirtualMachine, def: *mut PyModuleDef, spec
                 if m.is_null() {
                     return Err(match crate::bridge::errors::take() {
                         Some(p) => call::exception(vm, &p),
-                        None => vm.new_system_error(format!(
-                            "creation of module {name} failed without setting an exception"
-                        )),
+                        None => vm
+                            .new_system_error(format!("creation of module {name} failed without setting an exception")),
                     });
                 }
                 if !crate::bridge::errors::occurred().is_null() {
@@ -445,13 +448,16 @@ pub fn by_index() -> impl core::ops::DerefMut<Target = HashMap<isize, usize>> {
 
 /// Records a single-phase module for `PyState_FindModule`, as CPython's import does
 /// after `PyInit_*` returns.
-pub fn remember_single_phase(module: *mut PyObject, def: *mut PyModuleDef) {
-    // SAFETY: the module's definition is static and valid.
+///
+/// # Safety
+/// `module` is a live module made from `def`, a valid definition.
+pub unsafe fn remember_single_phase(module: *mut PyObject, def: *mut PyModuleDef) {
+    // SAFETY: see the function's contract.
     let index = unsafe {
         PyModuleDef_Init(def.cast());
         (*def).m_base.m_index
     };
-    // SAFETY: `module` is live; the map keeps one reference.
+    // SAFETY: see the function's contract; the map keeps one reference.
     unsafe { crate::capi::object::Py_IncRef(module) };
     let old = by_index().insert(index, module as usize);
     // SAFETY: the reference the map kept for the module it replaces.
@@ -464,4 +470,3 @@ pub fn needs_exec(module: *mut PyObject) -> Option<*mut PyModuleDef> {
     let info = r.modules.get(&(module as usize))?;
     (info.state == 0).then_some(info.def as *mut PyModuleDef)
 }
-

@@ -311,7 +311,11 @@ use crate::bridge::errors::bad_internal_call;
 use crate::capi::typeobject::{from_spec, module_of, name_of, object_method, ready, slot_location};
 
 #[capi]
-pub unsafe fn PyType_FromModuleAndSpec(module: *mut PyObject, spec: *mut c_void, bases: *mut PyObject) -> *mut PyObject {
+pub unsafe fn PyType_FromModuleAndSpec(
+    module: *mut PyObject,
+    spec: *mut c_void,
+    bases: *mut PyObject,
+) -> *mut PyObject {
     // SAFETY: the caller passes a valid spec and live objects or NULL (C-API contract).
     with_vm(NULL, |vm| unsafe { from_spec(vm, module, spec.cast(), bases) })
 }
@@ -396,10 +400,9 @@ pub unsafe fn PyType_GetModuleByDef(type_: *mut PyTypeObject, def: *mut c_void) 
             }
         }
         // SAFETY: as above.
-        Err(vm.new_type_error(format!(
-            "PyType_GetModuleByDef: No superclass of '{}' has the given module",
-            unsafe { name_of(type_) }
-        )))
+        Err(vm.new_type_error(format!("PyType_GetModuleByDef: No superclass of '{}' has the given module", unsafe {
+            name_of(type_)
+        })))
     })
 }
 
@@ -416,7 +419,10 @@ pub unsafe fn PyType_GenericNew(type_: *mut PyTypeObject, args: *mut PyObject, k
     // SAFETY: the caller passes a live type object (C-API contract).
     unsafe {
         match (*type_).tp_alloc {
-            Some(a) => core::mem::transmute::<unsafe extern "C" fn(), unsafe extern "C" fn(*mut PyTypeObject, isize) -> *mut PyObject>(a)(type_, 0),
+            Some(a) => core::mem::transmute::<
+                unsafe extern "C" fn(),
+                unsafe extern "C" fn(*mut PyTypeObject, isize) -> *mut PyObject,
+            >(a)(type_, 0),
             None => ctype::generic_alloc(type_, 0),
         }
     }

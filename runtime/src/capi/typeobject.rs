@@ -14,7 +14,6 @@ use crate::bridge::layout::*;
 use crate::bridge::object::{from_c, to_c};
 use crate::capi::object::Py_IncRef;
 
-
 /// `PyType_Spec`.
 #[repr(C)]
 struct PyTypeSpec {
@@ -133,14 +132,20 @@ pub(crate) fn slot_location(id: c_int) -> Option<(Option<usize>, usize)> {
 }
 
 /// Where a heap type keeps each method suite (its `PyHeapTypeObject`).
-const SUITES: [(usize, usize); 5] = [(80, AS_ASYNC), (96, AS_NUMBER), (112, AS_MAPPING), (104, AS_SEQUENCE), (160, AS_BUFFER)];
+const SUITES: [(usize, usize); 5] =
+    [(80, AS_ASYNC), (96, AS_NUMBER), (112, AS_MAPPING), (104, AS_SEQUENCE), (160, AS_BUFFER)];
 
 /// `PyType_FromModuleAndSpec` and friends: a heap type object filled from `spec`, and its
 /// interpreter class.
 ///
 /// # Safety
 /// `spec` is a valid spec; `module` and `bases` are NULL or live objects.
-pub(crate) unsafe fn from_spec(vm: &VirtualMachine, module: *mut PyObject, spec: *const c_void, bases: *mut PyObject) -> PyResult<*mut PyObject> {
+pub(crate) unsafe fn from_spec(
+    vm: &VirtualMachine,
+    module: *mut PyObject,
+    spec: *const c_void,
+    bases: *mut PyObject,
+) -> PyResult<*mut PyObject> {
     // SAFETY: see the function's contract.
     let spec = unsafe { &*spec.cast::<PyTypeSpec>() };
     // SAFETY: as above.
@@ -268,7 +273,6 @@ pub(crate) fn object_method(vm: &VirtualMachine, name: &str) -> PyResult<PyObjec
     vm.ctx.types.object_type.as_object().get_attr(vm.ctx.intern_str(name), vm)
 }
 
-
 /// CPython's `PyObject_GenericGetAttr` names the type by its full `tp_name`
 /// (`'xxlimited.Xxo' object has no attribute 'x'`); the interpreter's own message (short
 /// name) is rewritten to that, other attribute errors (from properties) are kept.
@@ -281,7 +285,11 @@ pub(crate) fn no_attribute(
     if !e.fast_isinstance(vm.ctx.exceptions.attribute_error) {
         return e;
     }
-    let short = format!("'{}' object has no attribute '{}'", obj.class().name(), name.str(vm).map(|s| s.to_string()).unwrap_or_default());
+    let short = format!(
+        "'{}' object has no attribute '{}'",
+        obj.class().name(),
+        name.str(vm).map(|s| s.to_string()).unwrap_or_default()
+    );
     let message = e.as_object().str(vm).map(|s| s.to_string()).unwrap_or_default();
     if message != short {
         return e;
@@ -289,7 +297,10 @@ pub(crate) fn no_attribute(
     let tp = crate::bridge::object::type_object(vm, &obj.class().to_owned());
     // SAFETY: type objects are live and their `tp_name` NUL-terminated.
     let full = unsafe { name_of(tp) };
-    let exc = vm.new_attribute_error(format!("'{full}' object has no attribute '{}'", name.str(vm).map(|s| s.to_string()).unwrap_or_default()));
+    let exc = vm.new_attribute_error(format!(
+        "'{full}' object has no attribute '{}'",
+        name.str(vm).map(|s| s.to_string()).unwrap_or_default()
+    ));
     let _ = exc.as_object().set_attr("name", name.clone(), vm);
     let _ = exc.as_object().set_attr("obj", obj.clone(), vm);
     exc

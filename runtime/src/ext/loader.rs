@@ -165,7 +165,8 @@ pub fn load(
         unsafe { crate::capi::object::Py_DecRef(module) };
         return Err(LoadError::System(format!("initialization of {short} did not return an extension module")));
     };
-    crate::capi::moduleobject::remember_single_phase(module, def);
+    // SAFETY: a live module and the definition it was made from.
+    unsafe { crate::capi::moduleobject::remember_single_phase(module, def) };
     Ok(module)
 }
 
