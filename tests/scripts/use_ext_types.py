@@ -231,6 +231,32 @@ show_type("NoNew", m.NoNew)
 n = m.Name("abc")
 print(n, type(n).__name__, n.shout(), n + "d", isinstance(n, str), len(n), m.Name.__mro__)
 
+# Misuse from Python is an exception, never a crash.
+for args in [(int,), (5,), (), (object,), (Sub,)]:
+    show("Vec.__new__%r" % (args,), lambda: type(V.__new__(*args)).__name__)
+show("Vec.__init__()", V.__init__)
+show_type("Bag.keys()", B.keys)
+show("Vec.__add__(1, 2)", V.__add__, 1, 2)
+show("Vec.scale(1, 2)", V.scale, 1, 2)
+show("Vec.count(1)", V.count, 1)
+show("Vec.x.__get__(1)", V.x.__get__, 1, int)
+show("Vec.x.__set__(1)", V.x.__set__, 1, 2.0)
+show("Vec.norm.__get__(1)", V.norm.__get__, 1, int)
+show("Vec.__len__(1)", V.__len__, 1)
+show("Bag.__getitem__(1, 0)", B.__getitem__, 1, 0)
+show("Vec.__repr__(5)", V.__repr__, 5)
+
+
+class Slotted(V):
+    __slots__ = ("a",)
+
+
+sl = Slotted(1, 2)
+sl.a = 5
+print(sl.a, repr(sl))
+show_type("Slotted attr", setattr, sl, "b", 1)
+del sl
+
 # Errors: the module's exception class.
 show("raw_error", m.raw_error)
 print(issubclass(m.Error, Exception), m.Error.__module__)

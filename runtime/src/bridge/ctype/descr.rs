@@ -137,21 +137,28 @@ pub(super) unsafe fn add_methods(
             wrapper.as_object().call((f,), vm)?
         } else {
             let mname = name.clone();
-            method(vm, class, &mname, move |mut args, vm| {
-                if args.args.is_empty() {
-                    return Err(vm.new_type_error(format!("descriptor '{name}' needs an argument")));
-                }
-                let zelf = take_self(vm, &mut args)?;
-                let c = to_c(vm, &zelf);
-                let r = call_it(c, args, vm);
-                // SAFETY: releases `to_c`'s reference.
-                unsafe { Py_DecRef(c) };
-                r
-            })
+            method_of(
+                vm,
+                class,
+                &mname,
+                move |mut args, vm| {
+                    if args.args.is_empty() {
+                        return Err(vm.new_type_error(format!("descriptor '{name}' needs an argument")));
+                    }
+                    let zelf = take_self(vm, &mut args)?;
+                    let c = to_c(vm, &zelf);
+                    let r = call_it(c, args, vm);
+                    // SAFETY: releases `to_c`'s reference.
+                    unsafe { Py_DecRef(c) };
+                    r
+                },
+                false,
+            )
         };
         if exists {
-            // METH_COEXIST: the method sits beside the slot wrapper it shadows, without
-            // changing the slot (`len(v)` still calls `sq_length`), as in CPython.
+            // METH_COEXIST: the method replaces the slot wrapper of the same name. (In
+            // CPython the slot keeps calling the C slot; here the interpreter's slot looks
+            // the dunder up, so `len(v)` calls a COEXIST `__len__`: a known difference.)
             class.attributes.write().insert(vm.ctx.intern_str(&qual[short.len() + 1..]), value);
         } else {
             set(vm, class, &qual[short.len() + 1..], value)?;
@@ -202,7 +209,9 @@ pub(super) unsafe fn add_members(
             continue;
         }
         let getter_name = name.clone();
+        let (descr_name, descr_name2) = (name.clone(), name.clone());
         let getter = move |obj: PyObjectRef, vm: &VirtualMachine| -> PyResult {
+            check_instance(vm, class, &descr_name, &obj)?;
             let p = to_c(vm, &obj);
             // SAFETY: `p` is an instance of the type, whose layout has the member at `offset`.
             let r = unsafe { crate::bridge::members::get(vm, p.cast::<u8>().add(offset), kind, &getter_name, &obj) };
@@ -213,6 +222,7 @@ pub(super) unsafe fn add_members(
         let readonly = flags & READONLY != 0;
         let setter_name = name.clone();
         let setter = move |obj: PyObjectRef, value: PySetterValue, vm: &VirtualMachine| -> PyResult<()> {
+            check_instance(vm, class, &descr_name2, &obj)?;
             if readonly {
                 return Err(vm.new_attribute_error("readonly attribute".to_owned()));
             }
@@ -257,7 +267,9 @@ pub(super) unsafe fn add_getsets(
         // SAFETY: advancing within the table.
         g = unsafe { g.add(1) };
         let (gname, sname, full) = (name.clone(), name.clone(), full.clone());
+        let (descr_name, descr_name2) = (name.clone(), name.clone());
         let getter = move |obj: PyObjectRef, vm: &VirtualMachine| -> PyResult {
+            check_instance(vm, class, &descr_name, &obj)?;
             if get == 0 {
                 return Err(vm.new_attribute_error(format!("attribute '{gname}' of '{full}' objects is not readable")));
             }
@@ -269,6 +281,7 @@ pub(super) unsafe fn add_getsets(
         };
         let full2 = unsafe { text((*tp).tp_name) }.unwrap_or_default();
         let setter = move |obj: PyObjectRef, value: PySetterValue, vm: &VirtualMachine| -> PyResult<()> {
+            check_instance(vm, class, &descr_name2, &obj)?;
             if set_fn == 0 {
                 return Err(vm.new_attribute_error(format!("attribute '{sname}' of '{full2}' objects is not writable")));
             }
@@ -292,4 +305,17 @@ pub(super) unsafe fn add_getsets(
         set(vm, class, &name, descr.into())?;
     }
     Ok(())
+}
+
+/// A member or getset of `class` only reads and writes instances of it (C reads them with
+/// the type's layout), with CPython's message otherwise.
+fn check_instance(vm: &VirtualMachine, class: &Py<PyType>, name: &str, obj: &PyObjectRef) -> PyResult<()> {
+    if obj.fast_isinstance(class) {
+        return Ok(());
+    }
+    Err(vm.new_type_error(format!(
+        "descriptor '{name}' for '{}' objects doesn't apply to a '{}' object",
+        tp_name(vm, class),
+        tp_name(vm, obj.class())
+    )))
 }

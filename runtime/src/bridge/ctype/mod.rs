@@ -432,14 +432,66 @@ fn int_result(vm: &VirtualMachine, r: isize) -> PyResult<isize> {
 }
 
 /// A method descriptor on `class` running `f` with the call's arguments (self first).
+fn method_of(
+    vm: &VirtualMachine,
+    class: &'static Py<PyType>,
+    name: &str,
+    f: impl Fn(FuncArgs, &VirtualMachine) -> PyResult + Send + Sync + 'static,
+    wrapper: bool,
+) -> PyObjectRef {
+    let name = leak_str(name.to_owned());
+    // C reads `self` with the type's layout: anything else must not reach it.
+    let checked = move |args: FuncArgs, vm: &VirtualMachine| -> PyResult {
+        check_self(vm, class, name, wrapper, args.args.first())?;
+        f(args, vm)
+    };
+    let def = vm.ctx.new_method_def(name, checked, PyMethodFlags::METHOD, None);
+    def.build_method(class, vm).into()
+}
+
+/// A slot wrapper on `class` (`__add__` calling `nb_add`) running `f` with the call's
+/// arguments (self first).
 fn method(
     vm: &VirtualMachine,
     class: &'static Py<PyType>,
     name: &str,
     f: impl Fn(FuncArgs, &VirtualMachine) -> PyResult + Send + Sync + 'static,
 ) -> PyObjectRef {
-    let def = vm.ctx.new_method_def(leak_str(name.to_owned()), f, PyMethodFlags::METHOD, None);
-    def.build_method(class, vm).into()
+    method_of(vm, class, name, f, true)
+}
+
+/// The `tp_name` of an interpreter class (`ext_types.Vec`, `int`), as CPython's messages
+/// show types.
+fn tp_name(vm: &VirtualMachine, class: &Py<PyType>) -> String {
+    let tp = crate::bridge::object::type_object(vm, &class.to_owned());
+    // SAFETY: type objects are live and their `tp_name` NUL-terminated.
+    unsafe { text((*tp).tp_name) }.unwrap_or_default()
+}
+
+/// CPython's check that a descriptor of `class` gets an instance of it: a slot wrapper's
+/// (`__add__`) or a method descriptor's message.
+fn check_self(
+    vm: &VirtualMachine,
+    class: &Py<PyType>,
+    name: &str,
+    wrapper: bool,
+    zelf: Option<&PyObjectRef>,
+) -> PyResult<()> {
+    match zelf {
+        Some(o) if o.fast_isinstance(class) => Ok(()),
+        Some(o) => {
+            let (full, other) = (tp_name(vm, class), tp_name(vm, o.class()));
+            Err(vm.new_type_error(if wrapper {
+                format!("descriptor '{name}' requires a '{full}' object but received a '{other}'")
+            } else {
+                format!("descriptor '{name}' for '{full}' objects doesn't apply to a '{other}' object")
+            }))
+        }
+        None if wrapper => {
+            Err(vm.new_type_error(format!("descriptor '{name}' of '{}' object needs an argument", tp_name(vm, class))))
+        }
+        None => Err(vm.new_type_error(format!("unbound method {}.{name}() needs an argument", class.name()))),
+    }
 }
 
 fn set(vm: &VirtualMachine, class: &'static Py<PyType>, name: &str, value: PyObjectRef) -> PyResult<()> {

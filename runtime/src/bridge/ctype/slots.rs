@@ -15,14 +15,31 @@ use crate::bridge::{errors, vm as current};
 use crate::capi::object::Py_DecRef;
 
 /// `__new__` for `tp`: calls `tp_new` with the C type of the class being instantiated.
+/// Whether `cls` is the class of `tp` or a subclass of it.
+fn is_subtype_of(vm: &VirtualMachine, cls: &PyTypeRef, tp: *mut PyTypeObject) -> bool {
+    // SAFETY: `tp` is a registered type object, a static object of the bridge.
+    let class = unsafe { crate::bridge::object::from_c(vm, tp.cast()) };
+    cls.fast_issubclass(&class)
+}
+
 fn new_function(vm: &VirtualMachine, tp: *mut PyTypeObject, full: String) -> PyObjectRef {
     let tp = tp as usize;
     let f = move |mut args: FuncArgs, vm: &VirtualMachine| -> PyResult {
         if args.args.is_empty() {
             return Err(vm.new_type_error(format!("{full}.__new__(): not enough arguments")));
         }
-        let cls = PyTypeRef::try_from_object(vm, args.args.remove(0))?;
+        let first = args.args.remove(0);
+        let Ok(cls) = PyTypeRef::try_from_object(vm, first.clone()) else {
+            let shown = first.class().name().to_string();
+            return Err(vm.new_type_error(format!("{full}.__new__(X): X is not a type object ({shown})")));
+        };
         let sub = crate::bridge::object::type_object(vm, &cls);
+        // The class must have this type's layout: C's `tp_new` allocates with it.
+        if sub != tp as *mut PyTypeObject && !is_subtype_of(vm, &cls, tp as *mut PyTypeObject) {
+            // SAFETY: type objects are live and their `tp_name` NUL-terminated.
+            let name = unsafe { text((*sub).tp_name) }.unwrap_or_default();
+            return Err(vm.new_type_error(format!("{full}.__new__({name}): {name} is not a subtype of {full}")));
+        }
         // SAFETY: `tp` is a registered, immortal type object.
         let new = unsafe { (*(tp as *mut PyTypeObject)).tp_new };
         let Some(new) = new else {
