@@ -51,6 +51,35 @@ class Sub(V):
         return self * 2
 
 
+class Loud(V):
+    def __add__(self, other):
+        return "Loud.__add__"
+
+    def __repr__(self):
+        return "Loud!"
+
+    def __len__(self):
+        return 7
+
+    def __eq__(self, other):
+        return "Loud.__eq__"
+
+    def __neg__(self):
+        return "Loud.__neg__"
+
+    def __bool__(self):
+        return False
+
+
+class Quiet(V):
+    pass
+
+
+class Partial(Loud):
+    def __repr__(self):
+        return "Partial!"
+
+
 class MyBag(B):
     extra = 5
 
@@ -61,6 +90,7 @@ class K:
 
 
 m.is_subtype(Sub, V), m.is_subtype(MyBag, B), m.is_subtype(K, object)
+m.is_subtype(Loud, V), m.is_subtype(Quiet, V), m.is_subtype(Partial, V)
 # A single-phase module (loaded again from the same file under its other PyInit_): the
 # module registry keeps it, as CPython's keeps single-phase modules.
 import importlib.machinery
@@ -191,6 +221,14 @@ del u
 
 # A single-phase module with state (PyModule_Create, m_size > 0) and PyState_FindModule.
 print(single.__name__, single.bump(), single.bump(), single.found())
+
+# C reading a Python subclass's slots (tp_as_number->nb_add, tp_repr, ...) runs the
+# subclass's overrides; slots it does not override are the C type's.
+print(m.c_slots(V(1, 2), V(1, 1)))
+print(m.c_slots(Quiet(1, 2), V(1, 1)))
+print(m.c_slots(Loud(1, 2), V(1, 1)))
+print(m.c_slots(Partial(1, 2), V(1, 1)))
+print(Loud(1, 2) + V(1, 1), repr(V(1, 1) + Loud(1, 2)), len(Loud(1, 2)), repr(Loud(1, 2)))
 
 # Iterators.
 it = iter(V(9, 8))

@@ -69,6 +69,8 @@ fn call_fast_keywords(vm: &VirtualMachine, f: FastKw, zelf: *mut PyObject, args:
     }
 }
 
+/// Returns the names of `METH_COEXIST` methods that took a slot wrapper's place.
+///
 /// # Safety
 /// `tp` is a live type whose `tp_methods` is NULL or a table ending with a NULL name.
 pub(super) unsafe fn add_methods(
@@ -76,7 +78,8 @@ pub(super) unsafe fn add_methods(
     class: &'static Py<PyType>,
     tp: *mut PyTypeObject,
     short: &str,
-) -> PyResult<()> {
+) -> PyResult<Vec<String>> {
+    let mut coexisting = Vec::new();
     // SAFETY: see the function's contract.
     let mut def = unsafe { (*tp).tp_methods }.cast::<PyMethodDef>().cast_const();
     let tp_addr = tp as usize;
@@ -160,11 +163,12 @@ pub(super) unsafe fn add_methods(
             // CPython the slot keeps calling the C slot; here the interpreter's slot looks
             // the dunder up, so `len(v)` calls a COEXIST `__len__`: a known difference.)
             class.attributes.write().insert(vm.ctx.intern_str(&qual[short.len() + 1..]), value);
+            coexisting.push(qual[short.len() + 1..].to_owned());
         } else {
             set(vm, class, &qual[short.len() + 1..], value)?;
         }
     }
-    Ok(())
+    Ok(coexisting)
 }
 
 /// `PyMemberDef` (structmember.h).

@@ -24,6 +24,7 @@
 //! `tp_methods`, `tp_members` and `tp_getset`.
 
 mod descr;
+mod overrides;
 mod protocols;
 mod slots;
 
@@ -69,6 +70,9 @@ struct Info {
     class: &'static Py<PyType>,
     /// Whether instances are C blocks with an interpreter wrapper (see the module docs).
     c_layout: bool,
+    /// `METH_COEXIST` methods named after a slot: a Python subclass's slot calls them, as
+    /// CPython's slot update finds them in the MRO (overrides.rs).
+    coexisting: Vec<String>,
 }
 
 fn registry() -> MutexGuard<'static, HashMap<usize, Info>> {
@@ -124,11 +128,15 @@ fn unlink(obj: &rustpython_vm::PyObject, vm: &VirtualMachine) -> PyResult<()> {
     Ok(())
 }
 
+/// The `METH_COEXIST` slot methods of C type `tp` (see `Info::coexisting`).
+fn coexisting(tp: *mut PyTypeObject) -> Vec<String> {
+    registry().get(&(tp as usize)).map(|i| i.coexisting.clone()).unwrap_or_default()
+}
+
 /// The C type object for a Python subclass of a C-layout type: a copy of its nearest C
 /// base's, named after the class (so `tp_alloc` gives the subclass's instances the C
 /// layout). None if `class` has no such base.
 pub fn subclass_type(vm: &VirtualMachine, class: &PyTypeRef) -> Option<*mut PyTypeObject> {
-    let _ = vm;
     let base_tp = {
         let r = registry();
         class.mro_map_collect(|c| c.to_owned()).into_iter().skip(1).find_map(|c| {
@@ -146,9 +154,10 @@ pub fn subclass_type(vm: &VirtualMachine, class: &PyTypeRef) -> Option<*mut PyTy
         (*tp).tp_base = base_tp;
         (*tp).tp_flags |= Py_TPFLAGS_HEAPTYPE;
         (*tp).ob_base.ob_base.ob_refcnt = 1 << 40;
+        overrides::install(vm, class, tp);
     }
     let leaked: &'static Py<PyType> = Box::leak(Box::new(class.clone()));
-    registry().insert(tp as usize, Info { class: leaked, c_layout: true });
+    registry().insert(tp as usize, Info { class: leaked, c_layout: true, coexisting: Vec::new() });
     link_static(tp.cast(), class.clone().into());
     Some(tp)
 }
@@ -269,12 +278,15 @@ pub unsafe fn make_class(vm: &VirtualMachine, tp: *mut PyTypeObject) -> PyResult
     let doc = unsafe { text(t.tp_doc) }.map(|d| doc_of(&name, &d));
     class.as_object().set_attr("__doc__", doc.map_or(vm.ctx.none(), |d| vm.ctx.new_str(d).into()), vm)?;
     let leaked: &'static Py<PyType> = Box::leak(Box::new(class.clone()));
-    registry().insert(tp as usize, Info { class: leaked, c_layout });
+    registry().insert(tp as usize, Info { class: leaked, c_layout, coexisting: Vec::new() });
     link_static(tp.cast(), class.clone().into());
     // SAFETY: see the function's contract.
     unsafe {
         slots::add_slot_methods(vm, leaked, tp, c_layout)?;
-        descr::add_methods(vm, leaked, tp, &name)?;
+        let coexisting = descr::add_methods(vm, leaked, tp, &name)?;
+        if let Some(info) = registry().get_mut(&(tp as usize)) {
+            info.coexisting = coexisting;
+        }
         descr::add_members(vm, leaked, tp)?;
         descr::add_getsets(vm, leaked, tp)?;
         // After the protocol methods, so that only the type's own slots got a method.
