@@ -260,6 +260,21 @@ bd = m.deallocs()[1]
 del b, mb
 print("bags freed", m.deallocs()[1] - bd)
 
+# Countdown: a static iterator type using CPython's generic slot functions.
+cd = m.Countdown(3)
+print(list(cd), list(cd), type(iter(cd)).__name__, iter(cd) is cd)
+show_type("unhashable", hash, cd)
+print(m.Countdown.__hash__, cd.n, cd.peek())
+cd.poke(5)
+print(cd.n, next(cd), cd.peek())
+show("poke bad", cd.poke, "x")
+show_type("Countdown attr", setattr, cd, "other", 1)
+# (tp_getattro is PyObject_GenericGetAttr: the interpreter's own lookup and message.)
+show_type("Countdown missing", lambda: cd.missing)
+f0 = m.finalized()
+del cd
+print("finalized", m.finalized() - f0)
+
 # Const: tp_descr_get.
 print(K.c, K().c)
 show("Const bad", m.Const, "x")

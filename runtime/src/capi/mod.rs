@@ -15,6 +15,7 @@ pub mod objimpl;
 pub mod pyerrors;
 pub mod pymem;
 pub mod pystate;
+pub mod structmember;
 pub mod tupleobject;
 pub mod typeobject;
 pub mod unicodeobject;

@@ -147,3 +147,19 @@ pub unsafe fn PyModule_AddType(module: *mut PyObject, type_: *mut PyTypeObject) 
         unsafe { add(vm, module, short.as_ptr(), from_c(vm, type_.cast())) }
     })
 }
+
+#[capi]
+pub unsafe fn PyModule_SetDocString(module: *mut PyObject, docstring: *const c_char) -> c_int {
+    with_vm(-1, |vm| {
+        // SAFETY: the caller passes a NUL-terminated string (C-API contract).
+        let doc = unsafe { text(docstring) }.unwrap_or_default();
+        // SAFETY: the caller passes a live module (C-API contract).
+        unsafe { add(vm, module, c"__doc__".as_ptr(), vm.ctx.new_str(doc).into()) }
+    })
+}
+
+#[capi]
+pub unsafe fn PyModule_AddFunctions(module: *mut PyObject, functions: *mut c_void) -> c_int {
+    // SAFETY: the caller passes a live module and a method table (C-API contract).
+    with_vm(-1, |vm| unsafe { crate::capi::moduleobject::add_methods(vm, module, functions.cast()) }.map(|()| 0))
+}

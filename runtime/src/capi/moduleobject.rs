@@ -237,6 +237,19 @@ pub unsafe fn PyModule_GetFilenameObject(module: *mut PyObject) -> *mut PyObject
     })
 }
 
+/// `__file__` as UTF-8, kept alive with the module (deprecated in CPython, still used).
+#[capi]
+pub unsafe fn PyModule_GetFilename(module: *mut PyObject) -> *const c_char {
+    // SAFETY: the caller passes a live object (C-API contract).
+    let file = unsafe { PyModule_GetFilenameObject(module) };
+    if file.is_null() {
+        return core::ptr::null();
+    }
+    keep(module, file);
+    // SAFETY: a live str, kept with the module.
+    unsafe { crate::capi::unicodeobject::PyUnicode_AsUTF8(file) }
+}
+
 /// Adds one function per method-table entry to `m`, bound to `m`, as CPython's
 /// `_add_methods_to_object` does.
 ///

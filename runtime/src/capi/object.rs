@@ -487,3 +487,48 @@ pub unsafe fn PyType_GetQualName(type_: *mut PyTypeObject) -> *mut PyObject {
         Ok(to_c(vm, &class.get_attr("__qualname__", vm)?))
     })
 }
+
+/// `tp_iter` of iterators: the object itself (a new reference).
+#[capi]
+pub unsafe fn PyObject_SelfIter(arg0: *mut PyObject) -> *mut PyObject {
+    // SAFETY: the caller passes a live object (C-API contract).
+    unsafe { Py_IncRef(arg0) };
+    arg0
+}
+
+/// `tp_hash` of unhashable types: a `TypeError`, as CPython's.
+#[capi]
+pub unsafe fn PyObject_HashNotImplemented(o: *mut PyObject) -> Py_hash_t {
+    with_vm(-1, |vm| {
+        // SAFETY: the caller passes a live object (C-API contract).
+        let o = unsafe { live(vm, o) }?;
+        let tp = crate::bridge::object::type_object(vm, &o.class().to_owned());
+        // SAFETY: type objects are live.
+        Err(vm.new_type_error(format!("unhashable type: '{}'", unsafe { name_of(tp) })))
+    })
+}
+
+/// Nothing to invalidate: DX-Py reads a C type's slots when it calls them.
+#[capi]
+pub unsafe fn PyType_Modified(type_: *mut PyTypeObject) {
+    let _ = type_;
+}
+
+/// Runs the type's `tp_finalize` (PEP 442) from `tp_dealloc`; 0: the object stays dead.
+/// DX-Py finalizes once per call; C objects are never resurrected here.
+#[capi]
+pub unsafe fn PyObject_CallFinalizerFromDealloc(arg0: *mut PyObject) -> c_int {
+    // SAFETY: the caller passes an object being deallocated (C-API contract).
+    unsafe { PyObject_CallFinalizer(arg0) };
+    0
+}
+
+#[capi]
+pub unsafe fn PyObject_CallFinalizer(arg0: *mut PyObject) {
+    // SAFETY: the caller passes a live object; `tp_finalize` is a `destructor`.
+    unsafe {
+        if let Some(f) = (*(*arg0).ob_type).tp_finalize {
+            core::mem::transmute::<unsafe extern "C" fn(), unsafe extern "C" fn(*mut PyObject)>(f)(arg0);
+        }
+    }
+}

@@ -125,3 +125,17 @@ pub unsafe fn PyObject_GC_IsTracked(op: *mut PyObject) -> c_int {
     let _ = op;
     0
 }
+
+/// Whether the object's type takes part in cycle collection (`Py_TPFLAGS_HAVE_GC`).
+#[capi]
+pub unsafe fn PyObject_IS_GC(obj: *mut PyObject) -> c_int {
+    // SAFETY: the caller passes a live object (C-API contract).
+    unsafe { ((*(*obj).ob_type).tp_flags & crate::bridge::ctype::Py_TPFLAGS_HAVE_GC != 0).into() }
+}
+
+/// DX-Py runs no finalizers through a collector: never finalized by one.
+#[capi]
+pub unsafe fn PyObject_GC_IsFinalized(arg0: *mut PyObject) -> c_int {
+    let _ = arg0;
+    0
+}

@@ -178,7 +178,13 @@ pub(super) unsafe fn add_slot_methods(
             }),
         )?;
     }
-    if let Some(f) = slot!(fp(t.tp_hash), HashFn) {
+    // C functions that stand for the interpreter's own behaviour need no wrapper.
+    let exported = |f: *mut c_void, export: *mut c_void| !f.is_null() && f == export;
+    use crate::generated::exports::object as api;
+    if exported(fp(t.tp_hash), api::PyObject_HashNotImplemented as *mut c_void) {
+        // Unhashable, as CPython marks it: `__hash__ = None`.
+        set(vm, class, "__hash__", vm.ctx.none())?;
+    } else if let Some(f) = slot!(fp(t.tp_hash), HashFn) {
         set(
             vm,
             class,
@@ -224,7 +230,11 @@ pub(super) unsafe fn add_slot_methods(
             }),
         )?;
     }
-    if let Some(f) = slot!(fp(t.tp_getattro), Binary) {
+    let generic_get = exported(fp(t.tp_getattro), api::PyObject_GenericGetAttr as *mut c_void);
+    let generic_set = exported(fp(t.tp_setattro), api::PyObject_GenericSetAttr as *mut c_void);
+    if generic_get {
+        // `object`'s lookup, which the class has already.
+    } else if let Some(f) = slot!(fp(t.tp_getattro), Binary) {
         set(
             vm,
             class,
@@ -250,7 +260,7 @@ pub(super) unsafe fn add_slot_methods(
             }),
         )?;
     }
-    let setattro = slot!(fp(t.tp_setattro), ObjObjArg);
+    let setattro = slot!(fp(t.tp_setattro), ObjObjArg).filter(|_| !generic_set);
     let setattr = slot!(fp(t.tp_setattr), SetAttr);
     if setattro.is_some() || setattr.is_some() {
         for (name, n) in [("__setattr__", 2), ("__delattr__", 1)] {

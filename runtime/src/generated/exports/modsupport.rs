@@ -73,8 +73,8 @@ pub unsafe extern "C" fn PyArg_ValidateKeywordArguments(arg0: *mut PyObject) -> 
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyModule_AddFunctions(module: *mut PyObject, functions: *mut c_void) -> c_int {
     crate::registry::record_call(idx::PyModule_AddFunctions);
-    crate::missing::called(idx::PyModule_AddFunctions);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::modsupport::PyModule_AddFunctions(module, functions) }
 }
 
 /// `int PyModule_AddIntConstant(PyObject *module, const char *name, long value)`
@@ -145,8 +145,8 @@ pub unsafe extern "C" fn PyModule_FromDefAndSpec2(def: *mut c_void, spec: *mut P
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyModule_SetDocString(module: *mut PyObject, docstring: *const c_char) -> c_int {
     crate::registry::record_call(idx::PyModule_SetDocString);
-    crate::missing::called(idx::PyModule_SetDocString);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::modsupport::PyModule_SetDocString(module, docstring) }
 }
 
 /// `PyObject *Py_BuildValue(const char *format, ...)`

@@ -37,8 +37,8 @@ pub unsafe extern "C" fn PyModule_GetDict(module: *mut PyObject) -> *mut PyObjec
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyModule_GetFilename(module: *mut PyObject) -> *const c_char {
     crate::registry::record_call(idx::PyModule_GetFilename);
-    crate::missing::called(idx::PyModule_GetFilename);
-    ::core::ptr::null()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::moduleobject::PyModule_GetFilename(module) }
 }
 
 /// `PyObject *PyModule_GetFilenameObject(PyObject *module)`

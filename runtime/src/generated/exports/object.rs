@@ -37,15 +37,16 @@ pub unsafe extern "C" fn PyObject_Bytes(o: *mut PyObject) -> *mut PyObject {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_CallFinalizer(arg0: *mut PyObject) {
     crate::registry::record_call(idx::PyObject_CallFinalizer);
-    crate::missing::called(idx::PyObject_CallFinalizer);
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyObject_CallFinalizer(arg0) }
 }
 
 /// `int PyObject_CallFinalizerFromDealloc(PyObject *arg0)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_CallFinalizerFromDealloc(arg0: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyObject_CallFinalizerFromDealloc);
-    crate::missing::called(idx::PyObject_CallFinalizerFromDealloc);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyObject_CallFinalizerFromDealloc(arg0) }
 }
 
 /// `void PyObject_ClearWeakRefs(PyObject *arg0)`
@@ -131,8 +132,8 @@ pub unsafe extern "C" fn PyObject_Hash(o: *mut PyObject) -> Py_hash_t {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_HashNotImplemented(o: *mut PyObject) -> Py_hash_t {
     crate::registry::record_call(idx::PyObject_HashNotImplemented);
-    crate::missing::called(idx::PyObject_HashNotImplemented);
-    (-1i64) as Py_hash_t
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyObject_HashNotImplemented(o) }
 }
 
 /// `int PyObject_IsTrue(PyObject *o)`
@@ -187,8 +188,8 @@ pub unsafe extern "C" fn PyObject_RichCompareBool(o1: *mut PyObject, o2: *mut Py
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_SelfIter(arg0: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyObject_SelfIter);
-    crate::missing::called(idx::PyObject_SelfIter);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyObject_SelfIter(arg0) }
 }
 
 /// `int PyObject_SetAttr(PyObject *o, PyObject *attr_name, PyObject *v)`
@@ -331,7 +332,8 @@ pub unsafe extern "C" fn PyType_IsSubtype(a: *mut PyTypeObject, b: *mut PyTypeOb
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyType_Modified(type_: *mut PyTypeObject) {
     crate::registry::record_call(idx::PyType_Modified);
-    crate::missing::called(idx::PyType_Modified);
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyType_Modified(type_) }
 }
 
 /// `int PyType_Ready(PyTypeObject *type)`

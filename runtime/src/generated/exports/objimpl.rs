@@ -69,8 +69,8 @@ pub unsafe extern "C" fn PyObject_GC_Del(op: *mut c_void) {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_GC_IsFinalized(arg0: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyObject_GC_IsFinalized);
-    crate::missing::called(idx::PyObject_GC_IsFinalized);
-    0
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::objimpl::PyObject_GC_IsFinalized(arg0) }
 }
 
 /// `int PyObject_GC_IsTracked(PyObject *arg0)`
@@ -116,8 +116,8 @@ pub unsafe extern "C" fn PyObject_GetArenaAllocator(allocator: *mut c_void) {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_IS_GC(obj: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyObject_IS_GC);
-    crate::missing::called(idx::PyObject_IS_GC);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::objimpl::PyObject_IS_GC(obj) }
 }
 
 /// `PyObject *PyObject_Init(PyObject *op, PyTypeObject *type)`
