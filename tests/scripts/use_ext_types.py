@@ -313,6 +313,22 @@ del sl
 # Errors: the module's exception class.
 show("raw_error", m.raw_error)
 print(issubclass(m.Error, Exception), m.Error.__module__)
+E = m.SpecError
+print(E.__mro__, E.__doc__, E.__module__)
+try:
+    raise E("from Python", 1)
+except ValueError as e:
+    print(type(e).__name__, e.args, e.code(), isinstance(e, E))
+show("raise_spec_error", m.raise_spec_error, "from C")
+try:
+    m.raise_spec_error(("a", 2))
+except E as e:
+    print("caught", e.args, e.code())
+
+# Reloading a multi-phase module does not run its exec slots again (the state exists).
+import importlib
+
+print(importlib.reload(m) is m, m.exec_order, V(1, 1).count() > 100)
 
 del v, w, it, n
 gc.collect()
