@@ -207,7 +207,13 @@ print(m.is_subtype(V, object), m.is_subtype(V, int), m.is_subtype(bool, int))
 s = Sub(1, 2, "s")
 print(type(s).__name__, repr(s), s.name, repr(s.twice()), s.x, isinstance(s, V), repr(s + V(1, 1)))
 print(m.is_subtype(Sub, V), Sub.__mro__[1] is V)
+# Held only by C, then back: the instance keeps its Python attributes.
+m.hold(s)
 del s
+back = m.get_held()
+print(type(back).__name__, back.name, repr(back))
+del back
+m.release()
 
 # Vec3: a C subtype of Vec (inherits Vec's slots in C and its methods in Python).
 V3 = m.Vec3

@@ -50,6 +50,7 @@ pub unsafe fn realloc(p: *mut c_void, n: usize) -> *mut c_void {
 /// `p` is NULL or a live block from [`malloc`] (or an object's block).
 pub unsafe fn free(p: *mut c_void) {
     if !p.is_null() {
+        crate::bridge::ctype::forget_stash(p.cast());
         // SAFETY: see the function's contract.
         unsafe { free_block(p.cast()) };
     }

@@ -30,6 +30,7 @@ mod slots;
 
 use core::ffi::{c_char, c_int, c_void};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use rustpython_vm::builtins::{PyTuple, PyType, PyTypeRef};
@@ -101,7 +102,11 @@ pub unsafe fn wrap_instance(vm: &VirtualMachine, p: *mut PyObject) -> Option<PyO
         }
         info.class.to_owned()
     };
-    let dict = class.slots.flags.has_feature(PyTypeFlags::HAS_DICT).then(|| vm.ctx.new_dict());
+    let dict = class
+        .slots
+        .flags
+        .has_feature(PyTypeFlags::HAS_DICT)
+        .then(|| stash().remove(&(p as usize)).unwrap_or_else(|| vm.ctx.new_dict()));
     let obj = vm.ctx.new_base_object(class, dict);
     // SAFETY: the wrapper takes one reference to the block, which it releases in `unlink`.
     unsafe {
@@ -118,6 +123,13 @@ fn unlink(obj: &rustpython_vm::PyObject, vm: &VirtualMachine) -> PyResult<()> {
     if let Some(p) = crate::bridge::object::proxy_of(&owned) {
         // SAFETY: `p` is the wrapper's block; the wrapper owns one reference to it.
         unsafe {
+            if (*p).ob_refcnt > 1
+                && let Some(dict) = owned.dict().filter(|d| d.__len__() > 0)
+            {
+                // C keeps the block: the attributes a Python subclass stored go with it.
+                STASHED.fetch_add(1, Ordering::Relaxed);
+                stash().insert(p as usize, dict);
+            }
             link_borrowed(p, None);
             drop(owned);
             current::enter(vm, || Py_DecRef(p));
@@ -126,6 +138,27 @@ fn unlink(obj: &rustpython_vm::PyObject, vm: &VirtualMachine) -> PyResult<()> {
         errors::clear();
     }
     Ok(())
+}
+
+/// Instance dicts of Python-subclass instances whose wrapper died while C still held the
+/// block, by block: the next wrapper gets the dict back, so the attributes survive (the
+/// wrapper's identity does not). Dropped when the block is freed (`forget_stash`).
+fn stash() -> MutexGuard<'static, HashMap<usize, rustpython_vm::builtins::PyDictRef>> {
+    static S: OnceLock<Mutex<HashMap<usize, rustpython_vm::builtins::PyDictRef>>> = OnceLock::new();
+    S.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// How many dicts were ever stashed: `forget_stash` costs nothing until one is.
+static STASHED: AtomicUsize = AtomicUsize::new(0);
+
+/// Drops the stashed dict of a block being freed (`PyObject_Free`).
+pub fn forget_stash(p: *mut u8) {
+    if STASHED.load(Ordering::Relaxed) == 0 {
+        return;
+    }
+    let dict = stash().remove(&(p as usize));
+    // Released outside the lock: dropping values may run Python code.
+    drop(dict);
 }
 
 /// The `METH_COEXIST` slot methods of C type `tp` (see `Info::coexisting`).
