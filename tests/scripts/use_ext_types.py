@@ -256,6 +256,13 @@ del b[0]
 show("bag del missing", b.__delitem__, 0)
 print(len(b), b.keys())
 show("capacity readonly", setattr, b, "capacity", 3)
+# tp_dictoffset (a "__dict__" getset) and tp_weaklistoffset: attributes and weak references.
+import weakref
+
+b.extra = 7
+print(b.extra, b.__dict__, "__weakref__" in dir(B))
+r = weakref.ref(b)
+print(r() is b)
 
 
 mb = MyBag()
@@ -264,7 +271,7 @@ mb.note = "python attribute"
 print(type(mb).__name__, len(mb), mb[1], mb.extra, mb.note, isinstance(mb, B))
 bd = m.deallocs()[1]
 del b, mb
-print("bags freed", m.deallocs()[1] - bd)
+print("bags freed", m.deallocs()[1] - bd, r())
 
 # Countdown: a static iterator type using CPython's generic slot functions.
 cd = m.Countdown(3)

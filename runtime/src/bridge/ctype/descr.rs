@@ -209,7 +209,9 @@ pub(super) unsafe fn add_members(
             unsafe { (text((*m).name).unwrap_or_default(), (*m).type_, (*m).offset as usize, (*m).flags) };
         // SAFETY: advancing within the table.
         m = unsafe { m.add(1) };
-        if matches!(name.as_str(), "__dictoffset__" | "__weaklistoffset__" | "__vectorcalloffset__") {
+        // Layout markers of heap-type specs, and the weak-reference list, which the
+        // interpreter keeps itself (the C field stays NULL).
+        if matches!(name.as_str(), "__dictoffset__" | "__weaklistoffset__" | "__vectorcalloffset__" | "__weakref__") {
             continue;
         }
         let getter_name = name.clone();
@@ -270,6 +272,11 @@ pub(super) unsafe fn add_getsets(
         };
         // SAFETY: advancing within the table.
         g = unsafe { g.add(1) };
+        if name == "__dict__" {
+            // `PyObject_GenericGetDict`/`SetDict` over `tp_dictoffset`: the instance dict
+            // is the interpreter object's own (the class has `__dict__` already).
+            continue;
+        }
         let (gname, sname, full) = (name.clone(), name.clone(), full.clone());
         let (descr_name, descr_name2) = (name.clone(), name.clone());
         let getter = move |obj: PyObjectRef, vm: &VirtualMachine| -> PyResult {

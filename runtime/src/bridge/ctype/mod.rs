@@ -34,7 +34,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use rustpython_vm::builtins::{PyTuple, PyType, PyTypeRef};
-use rustpython_vm::function::{FuncArgs, PyMethodFlags};
+use rustpython_vm::function::{FuncArgs, PyMethodFlags, PySetterValue};
 use rustpython_vm::types::{PyTypeFlags, PyTypeSlots};
 use rustpython_vm::{AsObject, Py, PyObjectRef, PyResult, TryFromObject, VirtualMachine};
 
@@ -325,10 +325,51 @@ pub unsafe fn make_class(vm: &VirtualMachine, tp: *mut PyTypeObject) -> PyResult
         // After the protocol methods, so that only the type's own slots got a method.
         inherit_slots(tp, base_tp);
     }
+    add_dict_and_weakref(vm, leaked)?;
     if c_layout {
         class.slots.del.store(Some(unlink));
     }
     Ok(class)
+}
+
+/// `__dict__` and `__weakref__` for a class whose C type has `tp_dictoffset` /
+/// `tp_weaklistoffset` (the interpreter object keeps both), unless a base has them.
+fn add_dict_and_weakref(vm: &VirtualMachine, class: &'static Py<PyType>) -> PyResult<()> {
+    let inherited = |name: &str| {
+        let name = vm.ctx.intern_str(name);
+        class.mro.read().iter().any(|b| b.attributes.read().contains_key(name))
+    };
+    if class.slots.flags.has_feature(PyTypeFlags::HAS_DICT) && !inherited("__dict__") {
+        let get = |obj: PyObjectRef, vm: &VirtualMachine| -> PyResult {
+            obj.dict().map(Into::into).ok_or_else(|| vm.new_attribute_error("no __dict__".to_owned()))
+        };
+        let set = |obj: PyObjectRef, value: PySetterValue, vm: &VirtualMachine| -> PyResult<()> {
+            let PySetterValue::Assign(value) = value else {
+                return Err(vm.new_type_error("cannot delete __dict__".to_owned()));
+            };
+            let dict = value.downcast::<rustpython_vm::builtins::PyDict>().map_err(|v| {
+                vm.new_type_error(format!("__dict__ must be set to a dictionary, not a '{}'", v.class().name()))
+            })?;
+            obj.set_dict(dict).map_err(|_| vm.new_attribute_error("no __dict__".to_owned()))
+        };
+        // SAFETY: the getset is owned by `class`, which is immortal.
+        let descr = unsafe { vm.ctx.new_getset("__dict__", class, get, set) };
+        class.attributes.write().insert(vm.ctx.intern_str("__dict__"), descr.into());
+    }
+    if class.slots.flags.has_feature(PyTypeFlags::HAS_WEAKREF) && !inherited("__weakref__") {
+        let get = |obj: PyObjectRef, vm: &VirtualMachine| -> PyResult {
+            let first = obj.get_weak_references().and_then(|refs| refs.into_iter().next());
+            Ok(first.map_or_else(|| vm.ctx.none(), Into::into))
+        };
+        let full = tp_name(vm, class);
+        let set = move |_obj: PyObjectRef, _value: PySetterValue, vm: &VirtualMachine| -> PyResult<()> {
+            Err(vm.new_attribute_error(format!("attribute '__weakref__' of '{full}' objects is not writable")))
+        };
+        // SAFETY: the getset is owned by `class`, which is immortal.
+        let descr = unsafe { vm.ctx.new_getset("__weakref__", class, get, set) };
+        class.attributes.write().insert(vm.ctx.intern_str("__weakref__"), descr.into());
+    }
+    Ok(())
 }
 
 /// Fills what `tp` inherits and the defaults CPython's `PyType_Ready` gives.
