@@ -201,7 +201,7 @@ for i in range(100):
     V(i, i) + V(1, 1)
 print("loop", m.deallocs()[0] - d0)
 print(m.slots(V), m.slots(m.Bag))
-print(m.is_subtype(V, object), m.is_subtype(V, int), m.is_subtype(bool, int))
+print(m.is_subtype(V, object), m.is_subtype(V, int), m.is_subtype(bool, int), m.unready())
 
 # A Python subclass of the C type: C layout, Python attributes.
 s = Sub(1, 2, "s")

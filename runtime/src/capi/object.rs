@@ -430,6 +430,20 @@ pub unsafe fn PyType_GenericNew(type_: *mut PyTypeObject, args: *mut PyObject, k
 
 #[capi]
 pub unsafe fn PyType_IsSubtype(a: *mut PyTypeObject, b: *mut PyTypeObject) -> c_int {
+    use crate::bridge::object::is_static;
+    if !is_static(a.cast()) || !is_static(b.cast()) {
+        // A static type not readied yet has no class: its `tp_base` chain, as CPython
+        // uses before `tp_mro` exists.
+        let mut t = a;
+        while !t.is_null() {
+            if t == b {
+                return 1;
+            }
+            // SAFETY: the caller passes live type objects; bases are live too.
+            t = unsafe { (*t).tp_base };
+        }
+        return 0;
+    }
     with_vm(0, |vm| {
         // SAFETY: the caller passes live type objects (C-API contract).
         let (a, b) = unsafe { (from_c(vm, a.cast()), from_c(vm, b.cast())) };
