@@ -197,6 +197,8 @@ print(repr(h), type(h) is V)
 del h
 m.release()
 print("released", m.deallocs()[0] - d0)
+show("error_after_drop", m.error_after_drop)
+print("dealloc with an error set", m.deallocs()[0] - d0)
 for i in range(100):
     V(i, i) + V(1, 1)
 print("loop", m.deallocs()[0] - d0)

@@ -38,7 +38,7 @@ use rustpython_vm::function::{FuncArgs, PyMethodFlags, PySetterValue};
 use rustpython_vm::types::{PyTypeFlags, PyTypeSlots};
 use rustpython_vm::{AsObject, Py, PyObjectRef, PyResult, TryFromObject, VirtualMachine};
 
-use crate::bridge::call::{self};
+use crate::bridge::call;
 use crate::bridge::layout::*;
 use crate::bridge::object::{from_c, link_borrowed, link_static, to_c};
 use crate::bridge::{errors, vm as current};
@@ -121,6 +121,10 @@ pub unsafe fn wrap_instance(vm: &VirtualMachine, p: *mut PyObject) -> Option<PyO
 fn unlink(obj: &rustpython_vm::PyObject, vm: &VirtualMachine) -> PyResult<()> {
     let owned = obj.to_owned();
     if let Some(p) = crate::bridge::object::proxy_of(&owned) {
+        // A wrapper may die while an error is pending (C code dropping references on its
+        // error path): `tp_dealloc` runs with the error set aside, as CPython's
+        // `subtype_dealloc` does.
+        let pending = errors::take();
         // SAFETY: `p` is the wrapper's block; the wrapper owns one reference to it.
         unsafe {
             if (*p).ob_refcnt > 1
@@ -135,7 +139,7 @@ fn unlink(obj: &rustpython_vm::PyObject, vm: &VirtualMachine) -> PyResult<()> {
             current::enter(vm, || Py_DecRef(p));
         }
         // An error `tp_dealloc` left has nowhere to go, as in CPython's dealloc.
-        errors::clear();
+        errors::restore(pending);
     }
     Ok(())
 }
@@ -170,13 +174,12 @@ fn coexisting(tp: *mut PyTypeObject) -> Vec<String> {
 /// base's, named after the class (so `tp_alloc` gives the subclass's instances the C
 /// layout). None if `class` has no such base.
 pub fn subclass_type(vm: &VirtualMachine, class: &PyTypeRef) -> Option<*mut PyTypeObject> {
+    let bases: Vec<usize> = (class.mro_map_collect(|c| c.to_owned()).into_iter().skip(1))
+        .filter_map(|c| crate::bridge::object::proxy_of(&c.into()).map(|p| p as usize))
+        .collect();
     let base_tp = {
         let r = registry();
-        class.mro_map_collect(|c| c.to_owned()).into_iter().skip(1).find_map(|c| {
-            let obj: PyObjectRef = c.into();
-            let tp = crate::bridge::object::proxy_of(&obj)?;
-            r.get(&(tp as usize)).filter(|i| i.c_layout).map(|_| tp as *mut PyTypeObject)
-        })?
+        bases.into_iter().find(|tp| r.get(tp).is_some_and(|i| i.c_layout))? as *mut PyTypeObject
     };
     let block: &'static mut [u64; HEAP_TYPE_SIZE / 8] = Box::leak(Box::new([0; HEAP_TYPE_SIZE / 8]));
     let tp = block.as_mut_ptr().cast::<PyTypeObject>();
