@@ -130,6 +130,12 @@ if not PENDING:
     for name, lang in [("_testmultiphase_zkouška_načtení", "Czech"), ("\uff3f\u30a4\u30f3\u30dd\u30fc\u30c8\u30c6\u30b9\u30c8", "Japanese")]:
         show(lang, lambda: (lambda mod: (mod.__name__ == name, mod.__doc__))(load_by_name(name)))
     show("missing init", load_by_name, "_testmultiphase_no_such_init")
+    # Other entry points of the same file: single-phase ones (m_size == -1 is loaded once
+    # and shared, as CPython's extension cache does), and aliases of the main module.
+    for name in ["_test_module_state_shared", "imp_dummy", "x"]:
+        show(name, lambda: sorted(k for k in vars(load_by_name(name)) if not k.startswith("__")))
+    show("shared twice", lambda: load_by_name("_test_module_state_shared") is load_by_name("_test_module_state_shared"))
+    show("shared in sys.modules", lambda: sys.modules["_test_module_state_shared"].Error is Exception)
     # Module state and the defining class (PyType_GetModuleByDef, METH_METHOD).
     st = load_by_name("_testmultiphase_meth_state_access")
     print(sorted(k for k in vars(st) if not k.startswith("__")))

@@ -13,7 +13,7 @@ use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use dxpy_macros::capi;
 use rustpython_vm::builtins::{PyModule, PyStr};
-use rustpython_vm::{AsObject, PyObjectRef, PyResult, VirtualMachine};
+use rustpython_vm::{AsObject, PyObjectRef, PyPayload, PyResult, VirtualMachine};
 
 use crate::bridge::call::{self, PyMethodDef};
 use crate::bridge::errors::with_vm;
@@ -475,6 +475,63 @@ pub unsafe fn remember_single_phase(module: *mut PyObject, def: *mut PyModuleDef
     let old = by_index().insert(index, module as usize);
     // SAFETY: the reference the map kept for the module it replaces.
     unsafe { crate::capi::object::Py_DecRef(old.map_or(NULL, |m| m as *mut PyObject)) };
+}
+
+/// Copies of the namespaces of single-phase modules that do not support repeated
+/// initialisation (`m_size == -1`), by (file, name): CPython's `m_copy`.
+fn m_copies() -> MutexGuard<'static, HashMap<(String, String), rustpython_vm::builtins::PyDictRef>> {
+    static C: OnceLock<Mutex<HashMap<(String, String), rustpython_vm::builtins::PyDictRef>>> = OnceLock::new();
+    C.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// What CPython's import does after a single-phase `PyInit_*`: `__file__`, the module in
+/// `sys.modules`, and for `m_size == -1` a copy of its namespace for the next load.
+///
+/// # Safety
+/// `module` is a live module made from `def`, a valid definition.
+pub unsafe fn fixup_single_phase(
+    vm: &VirtualMachine,
+    module: *mut PyObject,
+    def: *mut PyModuleDef,
+    file: &str,
+    name: &str,
+) -> PyResult<()> {
+    // SAFETY: see the function's contract.
+    let obj = unsafe { from_c(vm, module) };
+    // CPython ignores a failure to set `__file__`.
+    let _ = obj.set_attr("__file__", vm.ctx.new_str(file), vm);
+    vm.sys_module.get_attr("modules", vm)?.set_item(name, obj.clone(), vm)?;
+    // SAFETY: see the function's contract.
+    if unsafe { (*def).m_size } == -1
+        && let Some(dict) = obj.dict()
+    {
+        m_copies().insert((file.to_owned(), name.to_owned()), dict.copy().into_ref(&vm.ctx));
+    }
+    Ok(())
+}
+
+/// A single-phase `m_size == -1` module loaded before from `file` as `name`: CPython does
+/// not run its `PyInit_*` again but gives `sys.modules[name]` (or a new module there) the
+/// saved namespace.
+pub fn reuse_single_phase(vm: &VirtualMachine, file: &str, name: &str) -> PyResult<Option<PyObjectRef>> {
+    let Some(copy) = m_copies().get(&(file.to_owned(), name.to_owned())).cloned() else {
+        return Ok(None);
+    };
+    let modules = vm.sys_module.get_attr("modules", vm)?;
+    let module = match modules.get_item(name, vm) {
+        Ok(m) => m,
+        Err(_) => {
+            let m: PyObjectRef = vm.ctx.types.module_type.as_object().call((name,), vm)?;
+            modules.set_item(name, m.clone(), vm)?;
+            m
+        }
+    };
+    if let Some(dict) = module.dict() {
+        for (k, v) in &copy {
+            dict.set_item(&*k, v, vm)?;
+        }
+    }
+    Ok(Some(module))
 }
 
 /// Whether multi-phase `module` still needs its exec slots run (no state yet).

@@ -109,6 +109,12 @@ pub fn load(
     spec: Option<&rustpython_vm::PyObjectRef>,
 ) -> Result<*mut PyObject, LoadError> {
     check(path)?;
+    let file = path.to_string_lossy().into_owned();
+    match crate::capi::moduleobject::reuse_single_phase(vm, &file, name) {
+        Ok(Some(module)) => return Ok(crate::bridge::object::to_c(vm, &module)),
+        Ok(None) => {}
+        Err(e) => return Err(LoadError::Raised(e)),
+    }
     // SAFETY: loading a shared object runs its constructors; that is what importing an
     // extension means, and the file passed the checks above.
     let lib = unsafe { libloading::os::unix::Library::open(Some(path), dlopen_flags()) }
@@ -166,7 +172,13 @@ pub fn load(
         return Err(LoadError::System(format!("initialization of {short} did not return an extension module")));
     };
     // SAFETY: a live module and the definition it was made from.
-    unsafe { crate::capi::moduleobject::remember_single_phase(module, def) };
+    unsafe {
+        crate::capi::moduleobject::remember_single_phase(module, def);
+        if let Err(e) = crate::capi::moduleobject::fixup_single_phase(vm, module, def, &file, name) {
+            crate::capi::object::Py_DecRef(module);
+            return Err(LoadError::Raised(e));
+        }
+    }
     Ok(module)
 }
 
