@@ -290,6 +290,12 @@ f0 = m.finalized()
 del cd
 print("finalized", m.finalized() - f0)
 
+# Adder: called through its vectorcall function (tp_call when an instance has none).
+add = m.Adder()
+print(add(), add(1, 2, 3), add(1, k=2), m.Adder(0)(1, 2), callable(add))
+show("Adder bad", add, "x")
+del add
+
 # Const: tp_descr_get.
 print(K.c, K().c)
 show("Const bad", m.Const, "x")

@@ -546,3 +546,11 @@ pub unsafe fn PyObject_CallFinalizer(arg0: *mut PyObject) {
         }
     }
 }
+
+/// The interpreter keeps the weak references of C instances (on their interpreter
+/// object, cleared when it dies), so the C-level list a type's `tp_dealloc` clears is
+/// always empty: nothing to do.
+#[capi]
+pub unsafe fn PyObject_ClearWeakRefs(arg0: *mut PyObject) {
+    let _ = arg0;
+}

@@ -2031,7 +2031,7 @@ pub static ROWS: [Row; 1655] = [
     Row { name: "PyObject_Bytes", header: "object.h", spec_file: "api-spec/cpython/object.yaml", priority: Priority::Critical, status: Status::Stub, stable_abi: true, function: true },
     Row { name: "PyObject_CallFinalizer", header: "cpython/object.h", spec_file: "api-spec/cpython/object.yaml", priority: Priority::Optional, status: Status::Implemented, stable_abi: false, function: true },
     Row { name: "PyObject_CallFinalizerFromDealloc", header: "cpython/object.h", spec_file: "api-spec/cpython/object.yaml", priority: Priority::Critical, status: Status::Implemented, stable_abi: false, function: true },
-    Row { name: "PyObject_ClearWeakRefs", header: "object.h", spec_file: "api-spec/cpython/object.yaml", priority: Priority::Critical, status: Status::Stub, stable_abi: true, function: true },
+    Row { name: "PyObject_ClearWeakRefs", header: "object.h", spec_file: "api-spec/cpython/object.yaml", priority: Priority::Critical, status: Status::Implemented, stable_abi: true, function: true },
     Row { name: "PyObject_Dir", header: "object.h", spec_file: "api-spec/cpython/object.yaml", priority: Priority::Critical, status: Status::Stub, stable_abi: true, function: true },
     Row { name: "PyObject_GenericGetAttr", header: "object.h", spec_file: "api-spec/cpython/object.yaml", priority: Priority::Critical, status: Status::Implemented, stable_abi: true, function: true },
     Row { name: "PyObject_GenericSetAttr", header: "object.h", spec_file: "api-spec/cpython/object.yaml", priority: Priority::Critical, status: Status::Implemented, stable_abi: true, function: true },

@@ -15,6 +15,60 @@ use crate::bridge::{errors, vm as current};
 use crate::capi::object::Py_DecRef;
 
 /// `__new__` for `tp`: calls `tp_new` with the C type of the class being instantiated.
+const PY_TPFLAGS_HAVE_VECTORCALL: core::ffi::c_ulong = 1 << 11;
+
+type VectorcallFn = unsafe extern "C" fn(*mut PyObject, *const *mut PyObject, usize, *mut PyObject) -> *mut PyObject;
+
+/// Calls `zelf` through the `vectorcallfunc` it stores at `offset`: positional arguments,
+/// then keyword values, with their names in a tuple (NULL without keywords). An instance
+/// whose pointer is NULL is called through `tp_call`, as CPython's `PyVectorcall_Call`.
+fn vectorcall(
+    vm: &VirtualMachine,
+    zelf: &PyObjectRef,
+    offset: usize,
+    fallback: Option<Ternary>,
+    args: FuncArgs,
+) -> PyResult {
+    let c = to_c(vm, zelf);
+    // SAFETY: `c` is an instance of the type, whose layout has a function pointer there.
+    let f = unsafe { c.cast::<u8>().add(offset).cast::<Option<VectorcallFn>>().read() };
+    let r = match (f, fallback) {
+        (Some(f), _) => {
+            let names: Vec<PyObjectRef> = args.kwargs.keys().map(|k| vm.ctx.new_str(k.as_str()).into()).collect();
+            let mut all = args.args.clone();
+            all.extend(args.kwargs.values().cloned());
+            let ps: Vec<*mut PyObject> = all.iter().map(|o| to_c(vm, o)).collect();
+            let kwnames = if names.is_empty() { NULL } else { to_c(vm, &vm.ctx.new_tuple(names).into()) };
+            // SAFETY: a `vectorcallfunc` called as PEP 590 says; the pointers are live.
+            let r = current::enter(vm, || unsafe { f(c, ps.as_ptr(), args.args.len(), kwnames) });
+            // SAFETY: releases the references made for the call.
+            unsafe {
+                for p in ps {
+                    Py_DecRef(p);
+                }
+                Py_DecRef(kwnames);
+            }
+            Ok(r)
+        }
+        (None, Some(call)) => {
+            let (tuple, kwargs) = c_args(vm, &args);
+            // SAFETY: `tp_call` has the `ternaryfunc` signature; the pointers are live.
+            let r = current::enter(vm, || unsafe { call(c, tuple, kwargs) });
+            // SAFETY: releases `c_args`'s references.
+            unsafe {
+                Py_DecRef(tuple);
+                Py_DecRef(kwargs);
+            }
+            Ok(r)
+        }
+        (None, None) => Err(vm.new_type_error(format!("'{}' object is not callable", tp_name(vm, zelf.class())))),
+    };
+    // SAFETY: releases `to_c`'s reference.
+    unsafe { Py_DecRef(c) };
+    // SAFETY: NULL or a new reference.
+    unsafe { result_of(vm, r?) }
+}
+
 /// Whether `cls` is the class of `tp` or a subclass of it.
 fn is_subtype_of(vm: &VirtualMachine, cls: &PyTypeRef, tp: *mut PyTypeObject) -> bool {
     // SAFETY: `tp` is a registered type object, a static object of the bridge.
@@ -212,7 +266,25 @@ pub(super) unsafe fn add_slot_methods(
             )?;
         }
     }
-    if let Some(f) = slot!(fp(t.tp_call), Ternary) {
+    let vectorcall_offset = t.tp_vectorcall_offset;
+    if vectorcall_offset > 0
+        && (t.tp_flags & PY_TPFLAGS_HAVE_VECTORCALL != 0
+            || exported(fp(t.tp_call), crate::generated::exports::abstract_::PyVectorcall_Call as *mut c_void))
+    {
+        // PEP 590: each instance holds its `vectorcallfunc` at `tp_vectorcall_offset`.
+        let fallback = slot!(fp(t.tp_call), Ternary).filter(|f| {
+            !exported(*f as *mut c_void, crate::generated::exports::abstract_::PyVectorcall_Call as *mut c_void)
+        });
+        set(
+            vm,
+            class,
+            "__call__",
+            method(vm, class, "__call__", move |mut args, vm| {
+                let zelf = take_self(vm, &mut args)?;
+                vectorcall(vm, &zelf, vectorcall_offset as usize, fallback, args)
+            }),
+        )?;
+    } else if let Some(f) = slot!(fp(t.tp_call), Ternary) {
         set(
             vm,
             class,

@@ -53,7 +53,8 @@ pub unsafe extern "C" fn PyObject_CallFinalizerFromDealloc(arg0: *mut PyObject) 
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_ClearWeakRefs(arg0: *mut PyObject) {
     crate::registry::record_call(idx::PyObject_ClearWeakRefs);
-    crate::missing::called(idx::PyObject_ClearWeakRefs);
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyObject_ClearWeakRefs(arg0) }
 }
 
 /// `PyObject *PyObject_Dir(PyObject *o)`
