@@ -13,23 +13,6 @@ fn types_and_multiphase_like_cpython() {
     assert_eq!(dx.stderr, "live proxies added: 0\n");
 }
 
-/// Known difference, asserted as it is: a `METH_COEXIST` method named after a slot
-/// (`__len__`) is installed as the class attribute, and RustPython's `len()` looks the
-/// dunder up, so it calls the method; CPython's `len()` calls `sq_length` directly.
-#[test]
-fn coexist_method_shadows_its_slot_in_len() {
-    let so = compile_fixture("ext_types");
-    let dir = scratch("ext-types-known");
-    std::fs::copy(&so, dir.join("ext_types.cpython-311-x86_64-linux-gnu.so")).unwrap();
-    let script = repo().join("tests/scripts/use_ext_types.py");
-    let script = script.to_str().unwrap();
-    let env = [("PYTHONPATH", dir.to_str().unwrap())];
-    let py = run_in(python(), &[script, "known"], &dir, &env);
-    let dx = run_in(dx_py(), &["run", script, "known"], &dir, &env);
-    assert_eq!(py.stdout, "2 99 99\n", "{}", py.stderr);
-    assert_eq!(dx.stdout, "99 99 99\n", "{}", dx.stderr);
-}
-
 /// A scratch directory with CPython's `xxlimited`, `xxlimited_35` and `_testmultiphase`.
 fn cpython_examples() -> std::path::PathBuf {
     let out = run(python(), &["-c", "import sysconfig; print(sysconfig.get_path('platstdlib'))"]);

@@ -159,9 +159,8 @@ pub(super) unsafe fn add_methods(
             )
         };
         if exists {
-            // METH_COEXIST: the method replaces the slot wrapper of the same name. (In
-            // CPython the slot keeps calling the C slot; here the interpreter's slot looks
-            // the dunder up, so `len(v)` calls a COEXIST `__len__`: a known difference.)
+            // METH_COEXIST: the method replaces the slot wrapper of the same name, without
+            // a slot update (coexist.rs keeps the slot on the C function).
             class.attributes.write().insert(vm.ctx.intern_str(&qual[short.len() + 1..]), value);
             coexisting.push(qual[short.len() + 1..].to_owned());
         } else {

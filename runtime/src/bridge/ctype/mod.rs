@@ -23,6 +23,7 @@
 //! protocol methods, `protocols.rs` the number, sequence and mapping suites, `descr.rs`
 //! `tp_methods`, `tp_members` and `tp_getset`.
 
+mod coexist;
 mod descr;
 mod overrides;
 mod protocols;
@@ -320,6 +321,9 @@ pub unsafe fn make_class(vm: &VirtualMachine, tp: *mut PyTypeObject) -> PyResult
     unsafe {
         slots::add_slot_methods(vm, leaked, tp, c_layout)?;
         let coexisting = descr::add_methods(vm, leaked, tp, &name)?;
+        for name in &coexisting {
+            coexist::keep_c_slots(leaked, name);
+        }
         if let Some(info) = registry().get_mut(&(tp as usize)) {
             info.coexisting = coexisting;
         }

@@ -250,25 +250,34 @@ unsafe extern "C" fn tp_richcompare(a: *mut PyObject, b: *mut PyObject, op: c_in
     })
 }
 
+/// `__len__` looked up and called, as CPython's `slot_sq_length` (not the interpreter's
+/// `len()`, whose slot may be this type's C slot again).
 unsafe extern "C" fn sq_length(a: *mut PyObject) -> isize {
-    // SAFETY: C passes live objects to a slot.
-    with_vm(-1, |vm| Ok(unsafe { obj(vm, a) }.length(vm)? as isize))
+    with_vm(-1, |vm| {
+        // SAFETY: C passes live objects to a slot.
+        let n = vm.call_method(&*unsafe { obj(vm, a) }, "__len__", ())?;
+        let n = n.try_index(vm)?.try_to_primitive::<isize>(vm)?;
+        if n < 0 {
+            return Err(vm.new_value_error("__len__() should return >= 0".to_owned()));
+        }
+        Ok(n)
+    })
 }
 
 unsafe extern "C" fn mp_subscript(a: *mut PyObject, key: *mut PyObject) -> *mut PyObject {
     // SAFETY: C passes live objects to a slot.
-    object_slot(|vm| unsafe { obj(vm, a) }.get_item(&*unsafe { obj(vm, key) }, vm))
+    object_slot(|vm| vm.call_method(&*unsafe { obj(vm, a) }, "__getitem__", (unsafe { obj(vm, key) },)))
 }
 
 unsafe extern "C" fn sq_item(a: *mut PyObject, i: isize) -> *mut PyObject {
     // SAFETY: C passes live objects to a slot.
-    object_slot(|vm| {
-        let key: PyObjectRef = vm.ctx.new_int(i).into();
-        unsafe { obj(vm, a) }.get_item(&*key, vm)
-    })
+    object_slot(|vm| vm.call_method(&*unsafe { obj(vm, a) }, "__getitem__", (i,)))
 }
 
 unsafe extern "C" fn sq_contains(a: *mut PyObject, value: *mut PyObject) -> c_int {
-    // SAFETY: C passes live objects to a slot.
-    with_vm(-1, |vm| Ok(unsafe { vm._contains(&obj(vm, a), &obj(vm, value)) }?.into()))
+    with_vm(-1, |vm| {
+        // SAFETY: C passes live objects to a slot.
+        let r = vm.call_method(&*unsafe { obj(vm, a) }, "__contains__", (unsafe { obj(vm, value) },))?;
+        Ok(r.is_true(vm)?.into())
+    })
 }
