@@ -81,8 +81,8 @@ pub unsafe fn PyObject_InitVar(op: *mut PyVarObject, type_: *mut PyTypeObject, s
 unsafe fn new_var(tp: *mut PyTypeObject, n: isize) -> *mut PyObject {
     // SAFETY: see the function's contract.
     unsafe {
-        let size = (*tp).tp_basicsize as usize + n.max(0) as usize * (*tp).tp_itemsize as usize;
-        let p = pymem::malloc(size.next_multiple_of(8)).cast::<PyObject>();
+        let size = crate::bridge::ctype::instance_size(tp, n.max(0) as usize).unwrap_or(usize::MAX);
+        let p = pymem::malloc(size).cast::<PyObject>();
         if p.is_null() {
             return crate::bridge::errors::with_vm(core::ptr::null_mut(), |vm| Err(vm.new_memory_error(String::new())));
         }

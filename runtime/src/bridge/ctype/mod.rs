@@ -459,6 +459,17 @@ unsafe fn suite_ptr(tp: *mut PyTypeObject, field: usize) -> *mut u8 {
 type AllocFn = unsafe extern "C" fn(*mut PyTypeObject, isize) -> *mut PyObject;
 type FreeFn = unsafe extern "C" fn(*mut c_void);
 
+/// `tp_basicsize + n * tp_itemsize`, rounded up to a multiple of 8; None on overflow
+/// (then the allocation fails with a `MemoryError`).
+///
+/// # Safety
+/// `tp` is a live type object.
+pub unsafe fn instance_size(tp: *mut PyTypeObject, n: usize) -> Option<usize> {
+    // SAFETY: see the function's contract.
+    let (basic, item) = unsafe { ((*tp).tp_basicsize.max(0) as usize, (*tp).tp_itemsize.unsigned_abs()) };
+    basic.checked_add(n.checked_mul(item)?)?.checked_next_multiple_of(8)
+}
+
 /// `PyType_GenericAlloc`: a zeroed instance block of the type's size, one reference.
 ///
 /// # Safety
@@ -466,8 +477,9 @@ type FreeFn = unsafe extern "C" fn(*mut c_void);
 pub unsafe extern "C" fn generic_alloc(tp: *mut PyTypeObject, nitems: isize) -> *mut PyObject {
     // SAFETY: see the function's contract.
     unsafe {
-        let size = (*tp).tp_basicsize as usize + (nitems.max(0) as usize + 1) * (*tp).tp_itemsize as usize;
-        let p = crate::bridge::object::allocate_block(size.next_multiple_of(8)).cast::<PyObject>();
+        // Room for one item more, as CPython's `_PyObject_VAR_SIZE(type, nitems + 1)`.
+        let size = instance_size(tp, nitems.max(0) as usize + 1).unwrap_or(usize::MAX);
+        let p = crate::bridge::object::allocate_block(size).cast::<PyObject>();
         if p.is_null() {
             errors::set(crate::bridge::statics::exception("PyExc_MemoryError"), String::new());
             return NULL;
