@@ -35,7 +35,9 @@ fn counts(output: &str) -> Counts {
 
 /// Runs `tests` of `project` with pytest in `venv` under both runtimes; returns the counts.
 fn both(venv: &Path, project: &Path, tests: &str) -> (Counts, Counts) {
-    let args = ["-m", "pytest", "-q", "-p", "no:cacheprovider", tests];
+    // `--tb=no`: rendering some failures trips a RustPython codec bug (unicode-escape of
+    // lone surrogates) inside pytest's reporter, which would end the session.
+    let args = ["-m", "pytest", "-q", "--tb=no", "-p", "no:cacheprovider", tests];
     let py = run_in(venv.join("bin/python").to_str().unwrap(), &args, project, &[]);
     let dx = run_in(dx_py(), &args, project, &[("VIRTUAL_ENV", venv.to_str().unwrap())]);
     let (c, d) = (counts(&py.stdout), counts(&dx.stdout));
@@ -62,7 +64,9 @@ fn ujson_suite() {
     let project = sdist("ujson==5.10.0");
     let (cpython, dxpy) = both(&venv, &project, "tests/test_ujson.py");
     assert_eq!(cpython.0, 291);
-    // Expected to fail today: ujson keeps per-module state (m_size > 0), which DX-Py's
-    // module creation does not support yet, so the test module does not import.
-    assert_eq!(dxpy, (0, 0, 1, 0), "DX-Py passes {} of {}", dxpy.0, cpython.0);
+    // Today: 271 of 291. The 20 failures: lone surrogates in str (RustPython's str and
+    // DX-Py's UTF-8 conversion), reference counts read with `sys.getrefcount`, one
+    // separators case and one encoding error. Raise the floor as they are fixed.
+    assert!(dxpy.0 >= 271, "DX-Py passes {} of {}", dxpy.0, cpython.0);
+    assert_eq!(dxpy.0 + dxpy.1 + dxpy.2 + dxpy.3, cpython.0, "every test ran under DX-Py");
 }

@@ -59,7 +59,7 @@ pub unsafe fn function(vm: &VirtualMachine, def: *const PyMethodDef, self_: *mut
 
 /// # Safety
 /// `meth` has the signature `flags` declare; `self_` is live.
-unsafe fn call(
+pub(crate) unsafe fn call(
     vm: &VirtualMachine,
     name: &str,
     meth: *mut c_void,

@@ -4,9 +4,11 @@
 
 pub mod call;
 pub mod crash;
+pub mod ctype;
 pub mod errors;
 pub mod gil;
 pub mod layout;
+pub mod members;
 pub mod mirror;
 pub mod object;
 pub mod statics;

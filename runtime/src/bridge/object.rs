@@ -185,6 +185,10 @@ pub unsafe fn from_c(vm: &VirtualMachine, p: *mut PyObject) -> PyObjectRef {
             }
             return clone;
         }
+        // An instance of a C-defined type: its interpreter object is a wrapper (ctype.rs).
+        if let Some(obj) = crate::bridge::ctype::wrap_instance(vm, p) {
+            return obj;
+        }
         // Created by C (`PyTuple_New`), crossing into Python for the first time.
         let obj = build_from_c(vm, p);
         (*pre).object = obj.clone().into_raw().as_ptr();
@@ -237,6 +241,94 @@ pub fn allocate(size: usize, ty: *mut PyTypeObject, object: Option<PyObjectRef>)
         (*p).ob_type = ty;
         p
     }
+}
+
+/// Makes the static (or immortal) C object `p` the C identity of `obj`, both ways: a C
+/// type object and its interpreter class (ctype.rs).
+pub fn link_static(p: *mut PyObject, obj: PyObjectRef) {
+    let mut t = tables();
+    t.static_of.insert(addr(&obj), p as usize);
+    t.statics.insert(p as usize, obj);
+}
+
+/// A zeroed block of `size` bytes with a pre-header linked to nothing (`PyObject_Malloc`,
+/// and the instances of C-defined types), or NULL if it cannot be allocated.
+pub fn allocate_block(size: usize) -> *mut u8 {
+    // A multiple of 16, as in `allocate` (the low bits of `size` carry `PARKED_BIT`).
+    let Some(total) = size.max(size_of::<PyObject>()).checked_add(PRE).and_then(|t| t.checked_next_multiple_of(ALIGN))
+    else {
+        return core::ptr::null_mut();
+    };
+    let Ok(layout) = std::alloc::Layout::from_size_align(total, ALIGN) else {
+        return core::ptr::null_mut();
+    };
+    // SAFETY: `layout` has a non-zero size.
+    let base = unsafe { std::alloc::alloc_zeroed(layout) };
+    if base.is_null() {
+        return base;
+    }
+    // SAFETY: `base` is a fresh block of `total` bytes, 16-aligned.
+    unsafe {
+        base.cast::<PreHeader>().write(PreHeader { object: core::ptr::null_mut(), size: total });
+        base.add(PRE)
+    }
+}
+
+/// The usable size of a block from [`allocate_block`] or [`allocate`].
+///
+/// # Safety
+/// `p` is such a block.
+pub unsafe fn block_size(p: *mut u8) -> usize {
+    // SAFETY: see the function's contract.
+    unsafe { ((*pre_header(p.cast())).size & !PARKED_BIT) - PRE }
+}
+
+/// Frees a block from [`allocate_block`] or [`allocate`] without touching what it links to
+/// (`PyObject_Free`: the type's `tp_dealloc` has already released the object's parts).
+///
+/// # Safety
+/// `p` is such a block, not used afterwards.
+pub unsafe fn free_block(p: *mut u8) {
+    // SAFETY: see the function's contract; the layout is the one `allocate*` used.
+    unsafe {
+        let pre = pre_header(p.cast());
+        let layout = std::alloc::Layout::from_size_align_unchecked((*pre).size & !PARKED_BIT, ALIGN);
+        std::alloc::dealloc(pre.cast(), layout);
+    }
+}
+
+/// Links the instance `p` of a C-defined type to its interpreter wrapper without owning it
+/// (the wrapper owns `p`, see ctype.rs), or unlinks it (`None`).
+///
+/// # Safety
+/// `p` is a live block from [`allocate_block`]; `obj` is the wrapper that owns it.
+pub unsafe fn link_borrowed(p: *mut PyObject, obj: Option<&PyObjectRef>) {
+    // SAFETY: see the function's contract.
+    let pre = unsafe { pre_header(p) };
+    let mut t = tables();
+    match obj {
+        Some(obj) => {
+            // SAFETY: see the function's contract.
+            unsafe { (*pre).object = obj.as_object() as *const rustpython_vm::PyObject as *mut _ };
+            t.by_object.insert(addr(obj), p as usize);
+        }
+        None => {
+            // SAFETY: see the function's contract.
+            let old = unsafe { core::mem::replace(&mut (*pre).object, core::ptr::null_mut()) };
+            t.by_object.remove(&(old as usize));
+        }
+    }
+}
+
+/// Whether `p` is a static C object the bridge knows (an exported or registered type).
+pub fn is_static(p: *mut PyObject) -> bool {
+    tables().statics.contains_key(&(p as usize))
+}
+
+/// The live C block of an interpreter object, if it has one (no new reference).
+pub fn proxy_of(obj: &PyObjectRef) -> Option<*mut PyObject> {
+    let t = tables();
+    t.by_object.get(&addr(obj)).or_else(|| t.static_of.get(&addr(obj))).map(|&p| p as *mut PyObject)
 }
 
 /// `tp_dealloc` of every proxy. The proxy of an immutable value is parked (see `PARKED`)
@@ -472,6 +564,9 @@ pub fn type_object(vm: &VirtualMachine, class: &PyTypeRef) -> *mut PyTypeObject 
         if let Some(&p) = t.static_of.get(&key).or_else(|| t.heap_types.get(&key)) {
             return p as *mut PyTypeObject;
         }
+    }
+    if let Some(p) = crate::bridge::ctype::subclass_type(vm, class) {
+        return p;
     }
     let flags_of = |c: &PyTypeRef| {
         let ctx = &vm.ctx.types;

@@ -167,3 +167,10 @@ pub unsafe fn PyLong_FromString(
         Ok(to_c(vm, &int))
     })
 }
+
+/// `int` of `obj` (via `__index__`), or -1 with `OverflowError` when it does not fit.
+#[capi]
+pub unsafe fn _PyLong_AsInt(obj: *mut PyObject) -> core::ffi::c_int {
+    // SAFETY: the caller passes a live object (C-API contract).
+    with_vm(-1, |vm| unsafe { as_int::<i32>(vm, obj, "Python int too large to convert to C int") })
+}

@@ -297,3 +297,260 @@ pub unsafe fn PyCallable_Check(o: *mut PyObject) -> c_int {
 pub unsafe fn Py_Is(x: *mut PyObject, y: *mut PyObject) -> c_int {
     (x == y).into()
 }
+
+// Type objects (CPython's typeobject.c; the spec lists them in object.yaml). The
+// machinery is in capi/typeobject.rs and bridge/ctype.rs.
+
+use core::ffi::{c_ulong, c_void};
+
+use rustpython_vm::TryFromObject;
+use rustpython_vm::builtins::{PyType, PyTypeRef};
+
+use crate::bridge::ctype::{self, HT_MODULE};
+use crate::bridge::errors::bad_internal_call;
+use crate::capi::typeobject::{from_spec, module_of, name_of, object_method, ready, slot_location};
+
+#[capi]
+pub unsafe fn PyType_FromModuleAndSpec(
+    module: *mut PyObject,
+    spec: *mut c_void,
+    bases: *mut PyObject,
+) -> *mut PyObject {
+    // SAFETY: the caller passes a valid spec and live objects or NULL (C-API contract).
+    with_vm(NULL, |vm| unsafe { from_spec(vm, module, spec.cast(), bases) })
+}
+
+#[capi]
+pub unsafe fn PyType_FromSpecWithBases(spec: *mut c_void, bases: *mut PyObject) -> *mut PyObject {
+    // SAFETY: as above.
+    with_vm(NULL, |vm| unsafe { from_spec(vm, NULL, spec.cast(), bases) })
+}
+
+#[capi]
+pub unsafe fn PyType_FromSpec(spec: *mut c_void) -> *mut PyObject {
+    // SAFETY: as above.
+    with_vm(NULL, |vm| unsafe { from_spec(vm, NULL, spec.cast(), NULL) })
+}
+
+/// Readies a static type: fills what it inherits and makes its interpreter class, once.
+#[capi]
+pub unsafe fn PyType_Ready(type_: *mut PyTypeObject) -> c_int {
+    with_vm(-1, |vm| {
+        // SAFETY: the caller passes a type object (C-API contract).
+        unsafe { ready(vm, type_) }.map(|()| 0)
+    })
+}
+
+/// `PyType_GetSlot`: the function (or value) in slot `slot`, NULL if the type has none.
+#[capi]
+pub unsafe fn PyType_GetSlot(type_: *mut PyTypeObject, slot: c_int) -> *mut c_void {
+    let Some((suite, offset)) = slot_location(slot) else {
+        return crate::bridge::errors::fail_bad_internal_call(core::ptr::null_mut());
+    };
+    // SAFETY: the caller passes a live type object (C-API contract); suites are NULL or live.
+    unsafe {
+        match suite {
+            None => ctype::slot_at(type_.cast(), offset),
+            Some(field) => ctype::slot_at(ctype::slot_at(type_.cast(), field).cast(), offset),
+        }
+    }
+}
+
+#[capi]
+pub unsafe fn PyType_GetFlags(type_: *mut PyTypeObject) -> c_ulong {
+    // SAFETY: the caller passes a live type object (C-API contract).
+    unsafe { (*type_).tp_flags }
+}
+
+/// The module the type was made with (borrowed).
+#[capi]
+pub unsafe fn PyType_GetModule(type_: *mut PyTypeObject) -> *mut PyObject {
+    // SAFETY: the caller passes a live type object (C-API contract).
+    with_vm(NULL, |vm| unsafe { module_of(vm, type_) })
+}
+
+#[capi]
+pub unsafe fn PyType_GetModuleState(type_: *mut PyTypeObject) -> *mut c_void {
+    // SAFETY: as above.
+    match with_vm(NULL, |vm| unsafe { module_of(vm, type_) }) {
+        NULL => core::ptr::null_mut(),
+        // SAFETY: a live module.
+        m => unsafe { crate::capi::moduleobject::PyModule_GetState(m) },
+    }
+}
+
+/// The module of the first class in the type's MRO made with a module of definition
+/// `def` (borrowed).
+#[capi]
+pub unsafe fn PyType_GetModuleByDef(type_: *mut PyTypeObject, def: *mut c_void) -> *mut PyObject {
+    with_vm(NULL, |vm| {
+        // SAFETY: the caller passes a live type object (C-API contract).
+        let class = PyTypeRef::try_from_object(vm, unsafe { from_c(vm, type_.cast()) })?;
+        for c in class.mro_map_collect(|c| c.to_owned()) {
+            let tp = crate::bridge::object::type_object(vm, &c);
+            // SAFETY: type objects of the MRO are live; the module slot exists for heap types.
+            unsafe {
+                if (*tp).tp_flags & ctype::Py_TPFLAGS_HEAPTYPE == 0 || !ctype::is_c_type(tp) {
+                    continue;
+                }
+                let m = tp.cast::<u8>().add(HT_MODULE).cast::<*mut PyObject>().read();
+                if !m.is_null() && crate::capi::moduleobject::def_of(m) == Some(def.cast()) {
+                    return Ok(m);
+                }
+            }
+        }
+        // SAFETY: as above.
+        Err(vm.new_type_error(format!("PyType_GetModuleByDef: No superclass of '{}' has the given module", unsafe {
+            name_of(type_)
+        })))
+    })
+}
+
+#[capi]
+pub unsafe fn PyType_GenericAlloc(type_: *mut PyTypeObject, nitems: Py_ssize_t) -> *mut PyObject {
+    // SAFETY: the caller passes a live type object (C-API contract).
+    unsafe { ctype::generic_alloc(type_, nitems) }
+}
+
+/// `tp_alloc(type, 0)`, ignoring the arguments, as CPython's does.
+#[capi]
+pub unsafe fn PyType_GenericNew(type_: *mut PyTypeObject, args: *mut PyObject, kwds: *mut PyObject) -> *mut PyObject {
+    let _ = (args, kwds);
+    // SAFETY: the caller passes a live type object (C-API contract).
+    unsafe {
+        match (*type_).tp_alloc {
+            Some(a) => core::mem::transmute::<
+                unsafe extern "C" fn(),
+                unsafe extern "C" fn(*mut PyTypeObject, isize) -> *mut PyObject,
+            >(a)(type_, 0),
+            None => ctype::generic_alloc(type_, 0),
+        }
+    }
+}
+
+#[capi]
+pub unsafe fn PyType_IsSubtype(a: *mut PyTypeObject, b: *mut PyTypeObject) -> c_int {
+    use crate::bridge::object::is_static;
+    if !is_static(a.cast()) || !is_static(b.cast()) {
+        // A static type not readied yet has no class: its `tp_base` chain, as CPython
+        // uses before `tp_mro` exists.
+        let mut t = a;
+        while !t.is_null() {
+            if t == b {
+                return 1;
+            }
+            // SAFETY: the caller passes live type objects; bases are live too.
+            t = unsafe { (*t).tp_base };
+        }
+        return 0;
+    }
+    with_vm(0, |vm| {
+        // SAFETY: the caller passes live type objects (C-API contract).
+        let (a, b) = unsafe { (from_c(vm, a.cast()), from_c(vm, b.cast())) };
+        let a = PyTypeRef::try_from_object(vm, a)?;
+        Ok(a.fast_issubclass(&b).into())
+    })
+}
+
+/// The attribute lookup of `object` (descriptors, then the instance dict), bypassing a
+/// type's own `tp_getattro` (which is usually the caller).
+#[capi]
+pub unsafe fn PyObject_GenericGetAttr(o: *mut PyObject, name: *mut PyObject) -> *mut PyObject {
+    with_vm(NULL, |vm| {
+        // SAFETY: the caller passes live objects (C-API contract).
+        let (o, name) = unsafe { (live(vm, o)?, live(vm, name)?) };
+        match object_method(vm, "__getattribute__")?.call((o.clone(), name.clone()), vm) {
+            Ok(r) => Ok(to_c(vm, &r)),
+            Err(e) => Err(crate::capi::typeobject::no_attribute(vm, e, &o, &name)),
+        }
+    })
+}
+
+#[capi]
+pub unsafe fn PyObject_GenericSetAttr(o: *mut PyObject, name: *mut PyObject, value: *mut PyObject) -> c_int {
+    with_vm(-1, |vm| {
+        // SAFETY: the caller passes live objects, `value` possibly NULL (C-API contract).
+        let (o, name) = unsafe { (live(vm, o)?, live(vm, name)?) };
+        if value.is_null() {
+            object_method(vm, "__delattr__")?.call((o, name), vm)?;
+        } else {
+            // SAFETY: as above.
+            let v = unsafe { from_c(vm, value) };
+            object_method(vm, "__setattr__")?.call((o, name, v), vm)?;
+        }
+        Ok(0)
+    })
+}
+
+/// The type's `__name__` (a new reference).
+#[capi]
+pub unsafe fn PyType_GetName(type_: *mut PyTypeObject) -> *mut PyObject {
+    with_vm(NULL, |vm| {
+        // SAFETY: the caller passes a live type object (C-API contract).
+        let class = unsafe { from_c(vm, type_.cast()) };
+        let class = class.downcast::<PyType>().map_err(|_| bad_internal_call(vm))?;
+        Ok(to_c(vm, &vm.ctx.new_str(class.name().to_string()).into()))
+    })
+}
+
+#[capi]
+pub unsafe fn PyType_GetQualName(type_: *mut PyTypeObject) -> *mut PyObject {
+    with_vm(NULL, |vm| {
+        // SAFETY: the caller passes a live type object (C-API contract).
+        let class = unsafe { from_c(vm, type_.cast()) };
+        Ok(to_c(vm, &class.get_attr("__qualname__", vm)?))
+    })
+}
+
+/// `tp_iter` of iterators: the object itself (a new reference).
+#[capi]
+pub unsafe fn PyObject_SelfIter(arg0: *mut PyObject) -> *mut PyObject {
+    // SAFETY: the caller passes a live object (C-API contract).
+    unsafe { Py_IncRef(arg0) };
+    arg0
+}
+
+/// `tp_hash` of unhashable types: a `TypeError`, as CPython's.
+#[capi]
+pub unsafe fn PyObject_HashNotImplemented(o: *mut PyObject) -> Py_hash_t {
+    with_vm(-1, |vm| {
+        // SAFETY: the caller passes a live object (C-API contract).
+        let o = unsafe { live(vm, o) }?;
+        let tp = crate::bridge::object::type_object(vm, &o.class().to_owned());
+        // SAFETY: type objects are live.
+        Err(vm.new_type_error(format!("unhashable type: '{}'", unsafe { name_of(tp) })))
+    })
+}
+
+/// Nothing to invalidate: DX-Py reads a C type's slots when it calls them.
+#[capi]
+pub unsafe fn PyType_Modified(type_: *mut PyTypeObject) {
+    let _ = type_;
+}
+
+/// Runs the type's `tp_finalize` (PEP 442) from `tp_dealloc`; 0: the object stays dead.
+/// DX-Py finalizes once per call; C objects are never resurrected here.
+#[capi]
+pub unsafe fn PyObject_CallFinalizerFromDealloc(arg0: *mut PyObject) -> c_int {
+    // SAFETY: the caller passes an object being deallocated (C-API contract).
+    unsafe { PyObject_CallFinalizer(arg0) };
+    0
+}
+
+#[capi]
+pub unsafe fn PyObject_CallFinalizer(arg0: *mut PyObject) {
+    // SAFETY: the caller passes a live object; `tp_finalize` is a `destructor`.
+    unsafe {
+        if let Some(f) = (*(*arg0).ob_type).tp_finalize {
+            core::mem::transmute::<unsafe extern "C" fn(), unsafe extern "C" fn(*mut PyObject)>(f)(arg0);
+        }
+    }
+}
+
+/// The interpreter keeps the weak references of C instances (on their interpreter
+/// object, cleared when it dies), so the C-level list a type's `tp_dealloc` clears is
+/// always empty: nothing to do.
+#[capi]
+pub unsafe fn PyObject_ClearWeakRefs(arg0: *mut PyObject) {
+    let _ = arg0;
+}

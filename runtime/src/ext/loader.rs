@@ -39,9 +39,13 @@ pub enum LoadError {
     InitRaised(Pending),
     /// `PyInit_<name>` returned NULL without setting an exception: a `SystemError`.
     InitFailedSilently { name: String },
-    /// `PyInit_<name>` returned a module definition (multi-phase init, PEP 489), which
-    /// DX-Py does not support yet.
-    NeedsObjectBridge { name: String },
+    /// `PyInit_<name>` returned a result with an exception set: a `SystemError` (CPython
+    /// 3.11 discards the exception; 3.12 chains it).
+    InitUnreported { name: String },
+    /// Any other `SystemError` CPython raises while loading, with its message.
+    System(String),
+    /// Multi-phase creation (PEP 489) raised this exception.
+    Raised(rustpython_vm::builtins::PyBaseExceptionRef),
 }
 
 impl fmt::Display for LoadError {
@@ -60,9 +64,9 @@ impl fmt::Display for LoadError {
             LoadError::InitFailedSilently { name } => {
                 write!(f, "initialization of {name} failed without raising an exception")
             }
-            LoadError::NeedsObjectBridge { name } => {
-                write!(f, "{name}: multi-phase initialisation (PEP 489) is not supported by DX-Py yet")
-            }
+            LoadError::InitUnreported { name } => write!(f, "initialization of {name} raised unreported exception"),
+            LoadError::System(msg) => f.write_str(msg),
+            LoadError::Raised(_) => f.write_str("module creation raised an exception"),
         }
     }
 }
@@ -95,9 +99,22 @@ pub fn check(path: &Path) -> Result<elf::ElfInfo, LoadError> {
     Ok(info)
 }
 
-/// Loads the extension module `name` from `path` and runs its init function.
-pub fn load(vm: &rustpython_vm::VirtualMachine, name: &str, path: &Path) -> Result<*mut PyObject, LoadError> {
+/// Loads the extension module `name` from `path` and runs its init function. A
+/// multi-phase module (PEP 489: the init function returned its `PyModuleDef`) is created
+/// from `spec`; its exec slots run later (`exec_module`, see `moduleobject::exec_def`).
+pub fn load(
+    vm: &rustpython_vm::VirtualMachine,
+    name: &str,
+    path: &Path,
+    spec: Option<&rustpython_vm::PyObjectRef>,
+) -> Result<*mut PyObject, LoadError> {
     check(path)?;
+    let file = path.to_string_lossy().into_owned();
+    match crate::capi::moduleobject::reuse_single_phase(vm, &file, name) {
+        Ok(Some(module)) => return Ok(crate::bridge::object::to_c(vm, &module)),
+        Ok(None) => {}
+        Err(e) => return Err(LoadError::Raised(e)),
+    }
     // SAFETY: loading a shared object runs its constructors; that is what importing an
     // extension means, and the file passed the checks above.
     let lib = unsafe { libloading::os::unix::Library::open(Some(path), dlopen_flags()) }
@@ -117,16 +134,50 @@ pub fn load(vm: &rustpython_vm::VirtualMachine, name: &str, path: &Path) -> Resu
     let module = crate::bridge::vm::enter(vm, || {
         crate::missing::calling_extension(&path.to_string_lossy(), || unsafe { init() })
     });
+    let short = name.rsplit('.').next().unwrap_or(name).to_string();
     if module.is_null() {
         return Err(match errors::take() {
             Some(p) => LoadError::InitRaised(p),
-            None => LoadError::InitFailedSilently { name: name.to_string() },
+            None => LoadError::InitFailedSilently { name: short },
         });
     }
-    // SAFETY: a non-NULL result is a live object.
-    if unsafe { (*module).ob_type } == crate::bridge::statics::address("PyModuleDef_Type").unwrap_or_default().cast() {
-        // Multi-phase init (PEP 489) returned its definition.
-        return Err(LoadError::NeedsObjectBridge { name: name.to_string() });
+    if errors::take().is_some() {
+        return Err(LoadError::InitUnreported { name: short });
+    }
+    // SAFETY: a non-NULL result is a live object (or a definition C forgot to initialise,
+    // whose type is NULL).
+    let ty = unsafe { (*module).ob_type };
+    if ty.is_null() {
+        return Err(LoadError::System(format!("init function of {short} returned uninitialized object")));
+    }
+    if ty == crate::bridge::statics::address("PyModuleDef_Type").unwrap_or_default().cast() {
+        let Some(spec) = spec else {
+            return Err(LoadError::System(format!("{name}: multi-phase initialisation needs a module spec")));
+        };
+        let spec = crate::bridge::object::to_c(vm, spec);
+        // SAFETY: the init function returned its (initialised) definition; `spec` is live.
+        let created = unsafe { crate::capi::moduleobject::from_def_and_spec(vm, module.cast(), spec) };
+        // SAFETY: releases the reference `to_c` gave.
+        unsafe { crate::capi::object::Py_DecRef(spec) };
+        return created.map_err(LoadError::Raised);
+    }
+    if !short.is_ascii() {
+        // SAFETY: the module's reference, not used afterwards.
+        unsafe { crate::capi::object::Py_DecRef(module) };
+        return Err(LoadError::System(format!("Module {short}: legacy init for non-ASCII module names not allowed")));
+    }
+    let Some(def) = crate::capi::moduleobject::def_of(module) else {
+        // SAFETY: as above.
+        unsafe { crate::capi::object::Py_DecRef(module) };
+        return Err(LoadError::System(format!("initialization of {short} did not return an extension module")));
+    };
+    // SAFETY: a live module and the definition it was made from.
+    unsafe {
+        crate::capi::moduleobject::remember_single_phase(module, def);
+        if let Err(e) = crate::capi::moduleobject::fixup_single_phase(vm, module, def, &file, name) {
+            crate::capi::object::Py_DecRef(module);
+            return Err(LoadError::Raised(e));
+        }
     }
     Ok(module)
 }

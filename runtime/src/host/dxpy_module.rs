@@ -22,22 +22,47 @@ mod _dxpy {
         vm.ctx.new_list(suffixes.into_iter().map(|s| vm.ctx.new_str(s).into()).collect()).into()
     }
 
-    /// Loads extension module `name` from `path` (the loader's `create_module`).
+    /// Loads extension module `name` from `path` (the loader's `create_module`); `spec` is
+    /// the module spec multi-phase modules are created from.
     #[pyfunction]
-    fn load_extension(name: PyStrRef, path: PyStrRef, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
+    fn load_extension(
+        name: PyStrRef,
+        path: PyStrRef,
+        spec: rustpython_vm::function::OptionalArg<PyObjectRef>,
+        vm: &VirtualMachine,
+    ) -> PyResult<PyObjectRef> {
         let path_str = path.to_string_lossy().into_owned();
-        match loader::load(vm, &name.to_string_lossy(), std::path::Path::new(&path_str)) {
+        let spec = spec.into_option();
+        match loader::load(vm, &name.to_string_lossy(), std::path::Path::new(&path_str), spec.as_ref()) {
             // SAFETY: `load` returns the new reference the init function gave.
             Ok(module) => unsafe { crate::bridge::call::result_of(vm, module) },
             Err(e) => Err(to_exception(e, name, path, vm)),
         }
     }
 
+    /// Runs a multi-phase module's exec slots (the loader's `exec_module`); nothing for
+    /// other modules or a module already executed.
+    #[pyfunction]
+    fn exec_extension(module: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
+        let Some(p) = crate::bridge::object::proxy_of(&module) else {
+            return Ok(());
+        };
+        let Some(def) = crate::capi::moduleobject::needs_exec(p) else {
+            return Ok(());
+        };
+        // SAFETY: `p` is the module's live proxy (the module registry holds a reference)
+        // and `def` the definition it was made from.
+        unsafe { crate::capi::moduleobject::exec_def(vm, p, def) }
+    }
+
     fn to_exception(e: LoadError, name: PyStrRef, path: PyStrRef, vm: &VirtualMachine) -> PyBaseExceptionRef {
         match e {
             // The exception the init function set, with its class and value as C gave them.
             LoadError::InitRaised(p) => crate::bridge::call::exception(vm, &p),
-            LoadError::InitFailedSilently { .. } => vm.new_system_error(e.to_string()),
+            LoadError::Raised(exc) => exc,
+            LoadError::InitFailedSilently { .. } | LoadError::InitUnreported { .. } | LoadError::System(_) => {
+                vm.new_system_error(e.to_string())
+            }
             _ => {
                 let exc = vm.new_import_error(e.to_string(), name);
                 let _ = exc.as_object().set_attr("path", path, vm);

@@ -16,19 +16,25 @@ class ExtensionFileLoader(machinery.ExtensionFileLoader):
     """Loads a C extension module found on sys.path (CPython's loader, DX-Py's loading)."""
 
     def create_module(self, spec):
-        before = _dxpy.missing_calls()
-        try:
-            return _dxpy.load_extension(spec.name, spec.origin)
-        except SystemError as e:
-            # Initialisation stopped at a C-API function DX-Py lacks: under DX-Py the module
-            # cannot be imported, which `except ImportError` fallbacks expect to hear.
-            if _dxpy.missing_calls() == before:
-                raise
-            raise ImportError(f"{spec.name} cannot be imported under DX-Py: {e}", name=spec.name,
-                              path=spec.origin) from e
+        return _unsupported_is_import_error(spec, _dxpy.load_extension, spec.name, spec.origin, spec)
 
     def exec_module(self, module):
-        pass
+        # Multi-phase modules (PEP 489) run their Py_mod_exec slots here.
+        _unsupported_is_import_error(module.__spec__, _dxpy.exec_extension, module)
+
+
+def _unsupported_is_import_error(spec, step, *args):
+    """Runs a step of loading an extension. When it stops at a C-API function DX-Py lacks,
+    the module cannot be imported under DX-Py: an ImportError (with the SystemError that
+    names the function as its cause), which `except ImportError` fallbacks expect."""
+    before = _dxpy.missing_calls()
+    try:
+        return step(*args)
+    except SystemError as e:
+        if _dxpy.missing_calls() == before:
+            raise
+        raise ImportError(f"{spec.name} cannot be imported under DX-Py: {e}", name=spec.name,
+                          path=spec.origin) from e
 
 
 machinery.EXTENSION_SUFFIXES[:] = _SUFFIXES

@@ -48,14 +48,15 @@ pub unsafe fn PyModule_Create2(def: *mut c_void, apiver: c_int) -> *mut PyObject
         let (name, doc, size, mut method) =
             unsafe { (text((*def).m_name), text((*def).m_doc), (*def).m_size, (*def).m_methods) };
         let name = name.ok_or_else(|| vm.new_system_error("module definition without a name".to_owned()))?;
-        if size > 0 {
-            return Err(vm.new_system_error(format!(
-                "{name}: per-module state (m_size = {size}) is not supported by DX-Py yet"
-            )));
-        }
         let module = vm.new_module(&name, vm.ctx.new_dict(), doc.map(|d| vm.ctx.new_str(d)));
         let module: PyObjectRef = module.into();
         let c_module = to_c(vm, &module);
+        // Per-module state and `PyModule_GetDef` (moduleobject.rs keeps the module's C identity).
+        crate::capi::moduleobject::register(to_c(vm, &module), def.cast());
+        if size >= 0 {
+            // SAFETY: a valid definition (see above).
+            unsafe { crate::capi::moduleobject::ensure_state(c_module, def.cast()) };
+        }
         // SAFETY: the method table ends with an entry whose name is NULL.
         unsafe {
             while !method.is_null() && !(*method).ml_name.is_null() {
@@ -198,4 +199,66 @@ pub(crate) fn pending_or(
         Some(p) => call::exception(vm, &p),
         None => fallback(),
     }
+}
+
+// Multi-phase initialisation and types (moduleobject.rs, ctype.rs hold the semantics).
+
+#[capi]
+pub unsafe fn PyModule_FromDefAndSpec2(
+    def: *mut c_void,
+    spec: *mut PyObject,
+    module_api_version: c_int,
+) -> *mut PyObject {
+    let _ = module_api_version;
+    // SAFETY: the caller passes a valid definition and a live spec (C-API contract).
+    with_vm(core::ptr::null_mut(), |vm| unsafe { crate::capi::moduleobject::from_def_and_spec(vm, def.cast(), spec) })
+}
+
+#[capi]
+pub unsafe fn PyModule_ExecDef(module: *mut PyObject, def: *mut c_void) -> c_int {
+    // SAFETY: the caller passes a live module and its definition (C-API contract).
+    with_vm(-1, |vm| unsafe { crate::capi::moduleobject::exec_def(vm, module, def.cast()) }.map(|()| 0))
+}
+
+/// Adds `value` under `name` without stealing the reference.
+#[capi]
+pub unsafe fn PyModule_AddObjectRef(mod_: *mut PyObject, name: *const c_char, value: *mut PyObject) -> c_int {
+    with_vm(-1, |vm| {
+        if value.is_null() {
+            return Err(vm.new_system_error(
+                "PyModule_AddObjectRef() must be called with an exception raised if value is NULL".to_owned(),
+            ));
+        }
+        // SAFETY: the caller passes live objects (C-API contract).
+        unsafe { add(vm, mod_, name, from_c(vm, value)) }
+    })
+}
+
+/// Adds the type under its short name (after the last dot of `tp_name`).
+#[capi]
+pub unsafe fn PyModule_AddType(module: *mut PyObject, type_: *mut PyTypeObject) -> c_int {
+    with_vm(-1, |vm| {
+        // SAFETY: the caller passes a ready type object (C-API contract).
+        let full = unsafe { text((*type_).tp_name) }.unwrap_or_default();
+        let short = full.rsplit('.').next().unwrap_or_default().to_owned();
+        let short = std::ffi::CString::new(short).unwrap_or_default();
+        // SAFETY: see above.
+        unsafe { add(vm, module, short.as_ptr(), from_c(vm, type_.cast())) }
+    })
+}
+
+#[capi]
+pub unsafe fn PyModule_SetDocString(module: *mut PyObject, docstring: *const c_char) -> c_int {
+    with_vm(-1, |vm| {
+        // SAFETY: the caller passes a NUL-terminated string (C-API contract).
+        let doc = unsafe { text(docstring) }.unwrap_or_default();
+        // SAFETY: the caller passes a live module (C-API contract).
+        unsafe { add(vm, module, c"__doc__".as_ptr(), vm.ctx.new_str(doc).into()) }
+    })
+}
+
+#[capi]
+pub unsafe fn PyModule_AddFunctions(module: *mut PyObject, functions: *mut c_void) -> c_int {
+    // SAFETY: the caller passes a live module and a method table (C-API contract).
+    with_vm(-1, |vm| unsafe { crate::capi::moduleobject::add_methods(vm, module, functions.cast()) }.map(|()| 0))
 }

@@ -221,8 +221,8 @@ pub unsafe extern "C" fn _PyLong_AsByteArray(v: *mut c_void, bytes: *mut c_uchar
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _PyLong_AsInt(arg0: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::_PyLong_AsInt);
-    crate::missing::called(idx::_PyLong_AsInt);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::longobject::_PyLong_AsInt(arg0) }
 }
 
 /// `PyObject *_PyLong_DivmodNear(PyObject *arg0, PyObject *arg1)`

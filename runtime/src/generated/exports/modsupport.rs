@@ -21,8 +21,8 @@ pub unsafe extern "C" fn PyArg_ValidateKeywordArguments(arg0: *mut PyObject) -> 
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyModule_AddFunctions(module: *mut PyObject, functions: *mut c_void) -> c_int {
     crate::registry::record_call(idx::PyModule_AddFunctions);
-    crate::missing::called(idx::PyModule_AddFunctions);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::modsupport::PyModule_AddFunctions(module, functions) }
 }
 
 /// `int PyModule_AddIntConstant(PyObject *module, const char *name, long value)`
@@ -45,8 +45,8 @@ pub unsafe extern "C" fn PyModule_AddObject(mod_: *mut PyObject, name: *const c_
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyModule_AddObjectRef(mod_: *mut PyObject, name: *const c_char, value: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyModule_AddObjectRef);
-    crate::missing::called(idx::PyModule_AddObjectRef);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::modsupport::PyModule_AddObjectRef(mod_, name, value) }
 }
 
 /// `int PyModule_AddStringConstant(PyObject *module, const char *name, const char *value)`
@@ -61,8 +61,8 @@ pub unsafe extern "C" fn PyModule_AddStringConstant(module: *mut PyObject, name:
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyModule_AddType(module: *mut PyObject, type_: *mut PyTypeObject) -> c_int {
     crate::registry::record_call(idx::PyModule_AddType);
-    crate::missing::called(idx::PyModule_AddType);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::modsupport::PyModule_AddType(module, type_) }
 }
 
 /// `PyObject *PyModule_Create2(PyModuleDef *def, int apiver)`
@@ -77,24 +77,24 @@ pub unsafe extern "C" fn PyModule_Create2(def: *mut c_void, apiver: c_int) -> *m
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyModule_ExecDef(module: *mut PyObject, def: *mut c_void) -> c_int {
     crate::registry::record_call(idx::PyModule_ExecDef);
-    crate::missing::called(idx::PyModule_ExecDef);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::modsupport::PyModule_ExecDef(module, def) }
 }
 
 /// `PyObject *PyModule_FromDefAndSpec2(PyModuleDef *def, PyObject *spec, int module_api_version)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyModule_FromDefAndSpec2(def: *mut c_void, spec: *mut PyObject, module_api_version: c_int) -> *mut PyObject {
     crate::registry::record_call(idx::PyModule_FromDefAndSpec2);
-    crate::missing::called(idx::PyModule_FromDefAndSpec2);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::modsupport::PyModule_FromDefAndSpec2(def, spec, module_api_version) }
 }
 
 /// `int PyModule_SetDocString(PyObject *module, const char *docstring)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyModule_SetDocString(module: *mut PyObject, docstring: *const c_char) -> c_int {
     crate::registry::record_call(idx::PyModule_SetDocString);
-    crate::missing::called(idx::PyModule_SetDocString);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::modsupport::PyModule_SetDocString(module, docstring) }
 }
 
 /// `void _PyArg_BadArgument(const char *arg0, const char *arg1, const char *arg2, PyObject *arg3)`

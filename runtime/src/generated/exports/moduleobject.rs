@@ -13,80 +13,80 @@ use crate::generated::registry::idx;
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyModuleDef_Init(def: *mut c_void) -> *mut PyObject {
     crate::registry::record_call(idx::PyModuleDef_Init);
-    crate::missing::called(idx::PyModuleDef_Init);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::moduleobject::PyModuleDef_Init(def) }
 }
 
 /// `PyModuleDef *PyModule_GetDef(PyObject *module)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyModule_GetDef(module: *mut PyObject) -> *mut c_void {
     crate::registry::record_call(idx::PyModule_GetDef);
-    crate::missing::called(idx::PyModule_GetDef);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::moduleobject::PyModule_GetDef(module) }
 }
 
 /// `PyObject *PyModule_GetDict(PyObject *module)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyModule_GetDict(module: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyModule_GetDict);
-    crate::missing::called(idx::PyModule_GetDict);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::moduleobject::PyModule_GetDict(module) }
 }
 
 /// `const char *PyModule_GetFilename(PyObject *module)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyModule_GetFilename(module: *mut PyObject) -> *const c_char {
     crate::registry::record_call(idx::PyModule_GetFilename);
-    crate::missing::called(idx::PyModule_GetFilename);
-    ::core::ptr::null()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::moduleobject::PyModule_GetFilename(module) }
 }
 
 /// `PyObject *PyModule_GetFilenameObject(PyObject *module)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyModule_GetFilenameObject(module: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyModule_GetFilenameObject);
-    crate::missing::called(idx::PyModule_GetFilenameObject);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::moduleobject::PyModule_GetFilenameObject(module) }
 }
 
 /// `const char *PyModule_GetName(PyObject *module)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyModule_GetName(module: *mut PyObject) -> *const c_char {
     crate::registry::record_call(idx::PyModule_GetName);
-    crate::missing::called(idx::PyModule_GetName);
-    ::core::ptr::null()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::moduleobject::PyModule_GetName(module) }
 }
 
 /// `PyObject *PyModule_GetNameObject(PyObject *module)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyModule_GetNameObject(module: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyModule_GetNameObject);
-    crate::missing::called(idx::PyModule_GetNameObject);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::moduleobject::PyModule_GetNameObject(module) }
 }
 
 /// `void *PyModule_GetState(PyObject *module)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyModule_GetState(module: *mut PyObject) -> *mut c_void {
     crate::registry::record_call(idx::PyModule_GetState);
-    crate::missing::called(idx::PyModule_GetState);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::moduleobject::PyModule_GetState(module) }
 }
 
 /// `PyObject *PyModule_New(const char *name)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyModule_New(name: *const c_char) -> *mut PyObject {
     crate::registry::record_call(idx::PyModule_New);
-    crate::missing::called(idx::PyModule_New);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::moduleobject::PyModule_New(name) }
 }
 
 /// `PyObject *PyModule_NewObject(PyObject *name)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyModule_NewObject(name: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyModule_NewObject);
-    crate::missing::called(idx::PyModule_NewObject);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::moduleobject::PyModule_NewObject(name) }
 }
 
 /// `int _PyModuleSpec_IsInitializing(PyObject *arg0)`

@@ -37,22 +37,24 @@ pub unsafe extern "C" fn PyObject_Bytes(o: *mut PyObject) -> *mut PyObject {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_CallFinalizer(arg0: *mut PyObject) {
     crate::registry::record_call(idx::PyObject_CallFinalizer);
-    crate::missing::called(idx::PyObject_CallFinalizer);
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyObject_CallFinalizer(arg0) }
 }
 
 /// `int PyObject_CallFinalizerFromDealloc(PyObject *arg0)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_CallFinalizerFromDealloc(arg0: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyObject_CallFinalizerFromDealloc);
-    crate::missing::called(idx::PyObject_CallFinalizerFromDealloc);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyObject_CallFinalizerFromDealloc(arg0) }
 }
 
 /// `void PyObject_ClearWeakRefs(PyObject *arg0)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_ClearWeakRefs(arg0: *mut PyObject) {
     crate::registry::record_call(idx::PyObject_ClearWeakRefs);
-    crate::missing::called(idx::PyObject_ClearWeakRefs);
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyObject_ClearWeakRefs(arg0) }
 }
 
 /// `PyObject *PyObject_Dir(PyObject *o)`
@@ -67,16 +69,16 @@ pub unsafe extern "C" fn PyObject_Dir(o: *mut PyObject) -> *mut PyObject {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_GenericGetAttr(o: *mut PyObject, name: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyObject_GenericGetAttr);
-    crate::missing::called(idx::PyObject_GenericGetAttr);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyObject_GenericGetAttr(o, name) }
 }
 
 /// `int PyObject_GenericSetAttr(PyObject *o, PyObject *name, PyObject *value)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_GenericSetAttr(o: *mut PyObject, name: *mut PyObject, value: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyObject_GenericSetAttr);
-    crate::missing::called(idx::PyObject_GenericSetAttr);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyObject_GenericSetAttr(o, name, value) }
 }
 
 /// `int PyObject_GenericSetDict(PyObject *o, PyObject *value, void *context)`
@@ -131,8 +133,8 @@ pub unsafe extern "C" fn PyObject_Hash(o: *mut PyObject) -> Py_hash_t {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_HashNotImplemented(o: *mut PyObject) -> Py_hash_t {
     crate::registry::record_call(idx::PyObject_HashNotImplemented);
-    crate::missing::called(idx::PyObject_HashNotImplemented);
-    (-1i64) as Py_hash_t
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyObject_HashNotImplemented(o) }
 }
 
 /// `int PyObject_IsTrue(PyObject *o)`
@@ -187,8 +189,8 @@ pub unsafe extern "C" fn PyObject_RichCompareBool(o1: *mut PyObject, o2: *mut Py
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_SelfIter(arg0: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyObject_SelfIter);
-    crate::missing::called(idx::PyObject_SelfIter);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyObject_SelfIter(arg0) }
 }
 
 /// `int PyObject_SetAttr(PyObject *o, PyObject *attr_name, PyObject *v)`
@@ -227,119 +229,120 @@ pub unsafe extern "C" fn PyType_ClearCache() -> c_uint {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyType_FromModuleAndSpec(module: *mut PyObject, spec: *mut c_void, bases: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyType_FromModuleAndSpec);
-    crate::missing::called(idx::PyType_FromModuleAndSpec);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyType_FromModuleAndSpec(module, spec, bases) }
 }
 
 /// `PyObject *PyType_FromSpec(PyType_Spec *spec)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyType_FromSpec(spec: *mut c_void) -> *mut PyObject {
     crate::registry::record_call(idx::PyType_FromSpec);
-    crate::missing::called(idx::PyType_FromSpec);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyType_FromSpec(spec) }
 }
 
 /// `PyObject *PyType_FromSpecWithBases(PyType_Spec *spec, PyObject *bases)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyType_FromSpecWithBases(spec: *mut c_void, bases: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyType_FromSpecWithBases);
-    crate::missing::called(idx::PyType_FromSpecWithBases);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyType_FromSpecWithBases(spec, bases) }
 }
 
 /// `PyObject *PyType_GenericAlloc(PyTypeObject *type, Py_ssize_t nitems)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyType_GenericAlloc(type_: *mut PyTypeObject, nitems: Py_ssize_t) -> *mut PyObject {
     crate::registry::record_call(idx::PyType_GenericAlloc);
-    crate::missing::called(idx::PyType_GenericAlloc);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyType_GenericAlloc(type_, nitems) }
 }
 
 /// `PyObject *PyType_GenericNew(PyTypeObject *type, PyObject *args, PyObject *kwds)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyType_GenericNew(type_: *mut PyTypeObject, args: *mut PyObject, kwds: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyType_GenericNew);
-    crate::missing::called(idx::PyType_GenericNew);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyType_GenericNew(type_, args, kwds) }
 }
 
 /// `unsigned long PyType_GetFlags(PyTypeObject *type)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyType_GetFlags(type_: *mut PyTypeObject) -> c_ulong {
     crate::registry::record_call(idx::PyType_GetFlags);
-    crate::missing::called(idx::PyType_GetFlags);
-    0
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyType_GetFlags(type_) }
 }
 
 /// `PyObject *PyType_GetModule(PyTypeObject *arg0)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyType_GetModule(arg0: *mut PyTypeObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyType_GetModule);
-    crate::missing::called(idx::PyType_GetModule);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyType_GetModule(arg0) }
 }
 
 /// `PyObject *PyType_GetModuleByDef(PyTypeObject *arg0, PyModuleDef *arg1)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyType_GetModuleByDef(arg0: *mut PyTypeObject, arg1: *mut c_void) -> *mut PyObject {
     crate::registry::record_call(idx::PyType_GetModuleByDef);
-    crate::missing::called(idx::PyType_GetModuleByDef);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyType_GetModuleByDef(arg0, arg1) }
 }
 
 /// `void *PyType_GetModuleState(PyTypeObject *arg0)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyType_GetModuleState(arg0: *mut PyTypeObject) -> *mut c_void {
     crate::registry::record_call(idx::PyType_GetModuleState);
-    crate::missing::called(idx::PyType_GetModuleState);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyType_GetModuleState(arg0) }
 }
 
 /// `PyObject *PyType_GetName(PyTypeObject *type)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyType_GetName(type_: *mut PyTypeObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyType_GetName);
-    crate::missing::called(idx::PyType_GetName);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyType_GetName(type_) }
 }
 
 /// `PyObject *PyType_GetQualName(PyTypeObject *type)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyType_GetQualName(type_: *mut PyTypeObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyType_GetQualName);
-    crate::missing::called(idx::PyType_GetQualName);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyType_GetQualName(type_) }
 }
 
 /// `void *PyType_GetSlot(PyTypeObject *type, int slot)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyType_GetSlot(type_: *mut PyTypeObject, slot: c_int) -> *mut c_void {
     crate::registry::record_call(idx::PyType_GetSlot);
-    crate::missing::called(idx::PyType_GetSlot);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyType_GetSlot(type_, slot) }
 }
 
 /// `int PyType_IsSubtype(PyTypeObject *a, PyTypeObject *b)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyType_IsSubtype(a: *mut PyTypeObject, b: *mut PyTypeObject) -> c_int {
     crate::registry::record_call(idx::PyType_IsSubtype);
-    crate::missing::called(idx::PyType_IsSubtype);
-    0
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyType_IsSubtype(a, b) }
 }
 
 /// `void PyType_Modified(PyTypeObject *type)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyType_Modified(type_: *mut PyTypeObject) {
     crate::registry::record_call(idx::PyType_Modified);
-    crate::missing::called(idx::PyType_Modified);
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyType_Modified(type_) }
 }
 
 /// `int PyType_Ready(PyTypeObject *type)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyType_Ready(type_: *mut PyTypeObject) -> c_int {
     crate::registry::record_call(idx::PyType_Ready);
-    crate::missing::called(idx::PyType_Ready);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::object::PyType_Ready(type_) }
 }
 
 /// `void Py_DecRef(PyObject *arg0)`

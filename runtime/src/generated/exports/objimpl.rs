@@ -45,52 +45,56 @@ pub unsafe extern "C" fn PyGC_IsEnabled() -> c_int {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_Calloc(nelem: usize, elsize: usize) -> *mut c_void {
     crate::registry::record_call(idx::PyObject_Calloc);
-    crate::missing::called(idx::PyObject_Calloc);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::objimpl::PyObject_Calloc(nelem, elsize) }
 }
 
 /// `void PyObject_Free(void *ptr)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_Free(ptr: *mut c_void) {
     crate::registry::record_call(idx::PyObject_Free);
-    crate::missing::called(idx::PyObject_Free);
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::objimpl::PyObject_Free(ptr) }
 }
 
 /// `void PyObject_GC_Del(void *op)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_GC_Del(op: *mut c_void) {
     crate::registry::record_call(idx::PyObject_GC_Del);
-    crate::missing::called(idx::PyObject_GC_Del);
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::objimpl::PyObject_GC_Del(op) }
 }
 
 /// `int PyObject_GC_IsFinalized(PyObject *arg0)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_GC_IsFinalized(arg0: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyObject_GC_IsFinalized);
-    crate::missing::called(idx::PyObject_GC_IsFinalized);
-    0
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::objimpl::PyObject_GC_IsFinalized(arg0) }
 }
 
 /// `int PyObject_GC_IsTracked(PyObject *arg0)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_GC_IsTracked(arg0: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyObject_GC_IsTracked);
-    crate::missing::called(idx::PyObject_GC_IsTracked);
-    0
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::objimpl::PyObject_GC_IsTracked(arg0) }
 }
 
 /// `void PyObject_GC_Track(void *op)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_GC_Track(op: *mut c_void) {
     crate::registry::record_call(idx::PyObject_GC_Track);
-    crate::missing::called(idx::PyObject_GC_Track);
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::objimpl::PyObject_GC_Track(op) }
 }
 
 /// `void PyObject_GC_UnTrack(void *op)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_GC_UnTrack(op: *mut c_void) {
     crate::registry::record_call(idx::PyObject_GC_UnTrack);
-    crate::missing::called(idx::PyObject_GC_UnTrack);
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::objimpl::PyObject_GC_UnTrack(op) }
 }
 
 /// `PyObject **PyObject_GET_WEAKREFS_LISTPTR(PyObject *op)`
@@ -112,40 +116,40 @@ pub unsafe extern "C" fn PyObject_GetArenaAllocator(allocator: *mut c_void) {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_IS_GC(obj: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyObject_IS_GC);
-    crate::missing::called(idx::PyObject_IS_GC);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::objimpl::PyObject_IS_GC(obj) }
 }
 
 /// `PyObject *PyObject_Init(PyObject *op, PyTypeObject *type)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_Init(op: *mut PyObject, type_: *mut PyTypeObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyObject_Init);
-    crate::missing::called(idx::PyObject_Init);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::objimpl::PyObject_Init(op, type_) }
 }
 
 /// `PyVarObject *PyObject_InitVar(PyVarObject *arg0, PyTypeObject *arg1, Py_ssize_t arg2)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_InitVar(arg0: *mut PyVarObject, arg1: *mut PyTypeObject, arg2: Py_ssize_t) -> *mut PyVarObject {
     crate::registry::record_call(idx::PyObject_InitVar);
-    crate::missing::called(idx::PyObject_InitVar);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::objimpl::PyObject_InitVar(arg0, arg1, arg2) }
 }
 
 /// `void *PyObject_Malloc(size_t size)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_Malloc(size: usize) -> *mut c_void {
     crate::registry::record_call(idx::PyObject_Malloc);
-    crate::missing::called(idx::PyObject_Malloc);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::objimpl::PyObject_Malloc(size) }
 }
 
 /// `void *PyObject_Realloc(void *ptr, size_t new_size)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_Realloc(ptr: *mut c_void, new_size: usize) -> *mut c_void {
     crate::registry::record_call(idx::PyObject_Realloc);
-    crate::missing::called(idx::PyObject_Realloc);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::objimpl::PyObject_Realloc(ptr, new_size) }
 }
 
 /// `void PyObject_SetArenaAllocator(PyObjectArenaAllocator *allocator)`
@@ -167,16 +171,16 @@ pub unsafe extern "C" fn PyType_SUPPORTS_WEAKREFS(type_: *mut PyTypeObject) -> c
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _PyObject_GC_New(arg0: *mut PyTypeObject) -> *mut PyObject {
     crate::registry::record_call(idx::_PyObject_GC_New);
-    crate::missing::called(idx::_PyObject_GC_New);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::objimpl::_PyObject_GC_New(arg0) }
 }
 
 /// `PyVarObject *_PyObject_GC_NewVar(PyTypeObject *arg0, Py_ssize_t arg1)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _PyObject_GC_NewVar(arg0: *mut PyTypeObject, arg1: Py_ssize_t) -> *mut PyVarObject {
     crate::registry::record_call(idx::_PyObject_GC_NewVar);
-    crate::missing::called(idx::_PyObject_GC_NewVar);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::objimpl::_PyObject_GC_NewVar(arg0, arg1) }
 }
 
 /// `PyVarObject *_PyObject_GC_Resize(PyVarObject *arg0, Py_ssize_t arg1)`
@@ -191,14 +195,14 @@ pub unsafe extern "C" fn _PyObject_GC_Resize(arg0: *mut PyVarObject, arg1: Py_ss
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _PyObject_New(type_: *mut PyTypeObject) -> *mut PyObject {
     crate::registry::record_call(idx::_PyObject_New);
-    crate::missing::called(idx::_PyObject_New);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::objimpl::_PyObject_New(type_) }
 }
 
 /// `PyVarObject *_PyObject_NewVar(PyTypeObject *type, Py_ssize_t size)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _PyObject_NewVar(type_: *mut PyTypeObject, size: Py_ssize_t) -> *mut PyVarObject {
     crate::registry::record_call(idx::_PyObject_NewVar);
-    crate::missing::called(idx::_PyObject_NewVar);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::objimpl::_PyObject_NewVar(type_, size) }
 }

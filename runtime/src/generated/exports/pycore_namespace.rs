@@ -13,6 +13,6 @@ use crate::generated::registry::idx;
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _PyNamespace_New(kwds: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::_PyNamespace_New);
-    crate::missing::called(idx::_PyNamespace_New);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pycore_namespace::_PyNamespace_New(kwds) }
 }

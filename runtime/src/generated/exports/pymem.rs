@@ -13,15 +13,16 @@ use crate::generated::registry::idx;
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyMem_Calloc(nelem: usize, elsize: usize) -> *mut c_void {
     crate::registry::record_call(idx::PyMem_Calloc);
-    crate::missing::called(idx::PyMem_Calloc);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pymem::PyMem_Calloc(nelem, elsize) }
 }
 
 /// `void PyMem_Free(void *ptr)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyMem_Free(ptr: *mut c_void) {
     crate::registry::record_call(idx::PyMem_Free);
-    crate::missing::called(idx::PyMem_Free);
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pymem::PyMem_Free(ptr) }
 }
 
 /// `void PyMem_GetAllocator(PyMemAllocatorDomain domain, PyMemAllocatorEx *allocator)`
@@ -35,47 +36,48 @@ pub unsafe extern "C" fn PyMem_GetAllocator(domain: c_int, allocator: *mut c_voi
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyMem_Malloc(size: usize) -> *mut c_void {
     crate::registry::record_call(idx::PyMem_Malloc);
-    crate::missing::called(idx::PyMem_Malloc);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pymem::PyMem_Malloc(size) }
 }
 
 /// `void *PyMem_RawCalloc(size_t nelem, size_t elsize)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyMem_RawCalloc(nelem: usize, elsize: usize) -> *mut c_void {
     crate::registry::record_call(idx::PyMem_RawCalloc);
-    crate::missing::called(idx::PyMem_RawCalloc);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pymem::PyMem_RawCalloc(nelem, elsize) }
 }
 
 /// `void PyMem_RawFree(void *ptr)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyMem_RawFree(ptr: *mut c_void) {
     crate::registry::record_call(idx::PyMem_RawFree);
-    crate::missing::called(idx::PyMem_RawFree);
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pymem::PyMem_RawFree(ptr) }
 }
 
 /// `void *PyMem_RawMalloc(size_t size)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyMem_RawMalloc(size: usize) -> *mut c_void {
     crate::registry::record_call(idx::PyMem_RawMalloc);
-    crate::missing::called(idx::PyMem_RawMalloc);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pymem::PyMem_RawMalloc(size) }
 }
 
 /// `void *PyMem_RawRealloc(void *ptr, size_t new_size)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyMem_RawRealloc(ptr: *mut c_void, new_size: usize) -> *mut c_void {
     crate::registry::record_call(idx::PyMem_RawRealloc);
-    crate::missing::called(idx::PyMem_RawRealloc);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pymem::PyMem_RawRealloc(ptr, new_size) }
 }
 
 /// `void *PyMem_Realloc(void *ptr, size_t new_size)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyMem_Realloc(ptr: *mut c_void, new_size: usize) -> *mut c_void {
     crate::registry::record_call(idx::PyMem_Realloc);
-    crate::missing::called(idx::PyMem_Realloc);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pymem::PyMem_Realloc(ptr, new_size) }
 }
 
 /// `void PyMem_SetAllocator(PyMemAllocatorDomain domain, PyMemAllocatorEx *allocator)`

@@ -123,24 +123,24 @@ pub unsafe extern "C" fn PyInterpreterState_ThreadHead(arg0: *mut c_void) -> *mu
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyState_AddModule(module: *mut PyObject, def: *mut c_void) -> c_int {
     crate::registry::record_call(idx::PyState_AddModule);
-    crate::missing::called(idx::PyState_AddModule);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pystate::PyState_AddModule(module, def) }
 }
 
 /// `PyObject *PyState_FindModule(PyModuleDef *def)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyState_FindModule(def: *mut c_void) -> *mut PyObject {
     crate::registry::record_call(idx::PyState_FindModule);
-    crate::missing::called(idx::PyState_FindModule);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pystate::PyState_FindModule(def) }
 }
 
 /// `int PyState_RemoveModule(PyModuleDef *def)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyState_RemoveModule(def: *mut c_void) -> c_int {
     crate::registry::record_call(idx::PyState_RemoveModule);
-    crate::missing::called(idx::PyState_RemoveModule);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::pystate::PyState_RemoveModule(def) }
 }
 
 /// `void PyThreadState_Clear(PyThreadState *tstate)`

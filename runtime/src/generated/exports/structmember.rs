@@ -13,14 +13,14 @@ use crate::generated::registry::idx;
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyMember_GetOne(arg0: *const c_char, arg1: *mut c_void) -> *mut PyObject {
     crate::registry::record_call(idx::PyMember_GetOne);
-    crate::missing::called(idx::PyMember_GetOne);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::structmember::PyMember_GetOne(arg0, arg1) }
 }
 
 /// `int PyMember_SetOne(char *arg0, PyMemberDef *arg1, PyObject *arg2)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyMember_SetOne(arg0: *mut c_char, arg1: *mut c_void, arg2: *mut PyObject) -> c_int {
     crate::registry::record_call(idx::PyMember_SetOne);
-    crate::missing::called(idx::PyMember_SetOne);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::structmember::PyMember_SetOne(arg0, arg1, arg2) }
 }
