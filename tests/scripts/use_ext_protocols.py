@@ -60,6 +60,8 @@ try:
 except LookupError as e:
     print("encode-unknown LookupError")
 show("encode-notstr", m.encode, b"x", None, None)
+show("encode-surrogatepass", m.encode, "a\udc7fb", "utf-8", "surrogatepass")
+show("encode-surrogate-strict", m.encode, "\ud800", None, None)
 
 show("pack-0", m.pack)
 show("pack-1", m.pack, "a")

@@ -301,8 +301,15 @@ pub unsafe fn PyUnicode_AsEncodedString(
     with_vm(core::ptr::null_mut(), |vm| {
         // SAFETY: as above; the names are NULL or NUL-terminated.
         let (s, encoding, errors) = unsafe { (from_c(vm, unicode), c_text(encoding), c_text(errors)) };
-        let encoding = vm.ctx.new_str(encoding.unwrap_or_else(|| "utf-8".into()));
-        let errors = vm.ctx.new_str(errors.unwrap_or_else(|| "strict".into()));
+        let encoding = encoding.unwrap_or_else(|| "utf-8".into());
+        let errors = errors.unwrap_or_else(|| "strict".into());
+        // UTF-8 with "surrogatepass" is the str's own WTF-8 (lone surrogates as 3-byte
+        // sequences); done here because the interpreter's codec does not finish on it.
+        let utf8 = matches!(encoding.to_ascii_lowercase().replace('_', "-").as_str(), "utf-8" | "utf8");
+        if let (true, "surrogatepass", Some(text)) = (utf8, errors.as_str(), s.downcast_ref::<PyStr>()) {
+            return Ok(to_c(vm, &vm.ctx.new_bytes(text.as_wtf8().as_bytes().to_vec()).into()));
+        }
+        let (encoding, errors) = (vm.ctx.new_str(encoding), vm.ctx.new_str(errors));
         Ok(to_c(vm, &vm.call_method(&s, "encode", (encoding, errors))?))
     })
 }
