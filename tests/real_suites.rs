@@ -38,10 +38,18 @@ fn both(venv: &Path, project: &Path, tests: &str) -> (Counts, Counts) {
     // `--tb=no`: rendering some failures trips a RustPython codec bug (unicode-escape of
     // lone surrogates) inside pytest's reporter, which would end the session.
     let args = ["-m", "pytest", "-q", "--tb=no", "-p", "no:cacheprovider", tests];
-    let py = run_in(venv.join("bin/python").to_str().unwrap(), &args, project, &[]);
-    let dx = run_in(dx_py(), &args, project, &[("VIRTUAL_ENV", venv.to_str().unwrap())]);
+    // Bounded: a hang under DX-Py fails the test instead of stalling the run.
+    fn bounded<'a>(program: &'a str, args: &[&'a str]) -> Vec<&'a str> {
+        [&["600", program][..], args].concat()
+    }
+    let python = venv.join("bin/python");
+    let py = run_in("timeout", &bounded(python.to_str().unwrap(), &args), project, &[]);
+    let dx = run_in("timeout", &bounded(dx_py(), &args), project, &[("VIRTUAL_ENV", venv.to_str().unwrap())]);
     let (c, d) = (counts(&py.stdout), counts(&dx.stdout));
     eprintln!("{}: CPython {c:?}, DX-Py {d:?} (passed, failed, errors, skipped)", project.display());
+    if d == (0, 0, 0, 0) {
+        eprintln!("DX-Py's run (exit {}):\n{}\n{}", dx.code, dx.stdout, dx.stderr);
+    }
     assert!(c.0 > 0 && c.1 == 0 && c.2 == 0, "CPython must pass the suite: {}{}", py.stdout, py.stderr);
     (c, d)
 }
