@@ -35,9 +35,9 @@ fn counts(output: &str) -> Counts {
 
 /// Runs `tests` of `project` with pytest in `venv` under both runtimes; returns the counts.
 fn both(venv: &Path, project: &Path, tests: &str) -> (Counts, Counts) {
-    // `--tb=no`: rendering some failures trips a RustPython codec bug (unicode-escape of
-    // lone surrogates) inside pytest's reporter, which would end the session.
-    let args = ["-m", "pytest", "-q", "--tb=no", "-p", "no:cacheprovider", tests];
+    // `--tb=no -rN`: printing some failures (lone surrogates in messages, with the
+    // interpreter's strict stdout and codecs) would end pytest's session early.
+    let args = ["-m", "pytest", "-q", "--tb=no", "-rN", "-p", "no:cacheprovider", tests];
     // Bounded: a hang under DX-Py fails the test instead of stalling the run.
     fn bounded<'a>(program: &'a str, args: &[&'a str]) -> Vec<&'a str> {
         [&["600", program][..], args].concat()
