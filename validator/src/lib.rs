@@ -39,9 +39,9 @@
 //!
 //! For the framework matrix (`cargo xtask validate`), build one [`matrix::FrameworkRun`]
 //! per framework (from [`validate_dir`]'s [`Report::comparison`], or from
-//! [`run_file`]/[`compare::compare_results`] for custom runners such as Django's
-//! `runtests.py`, whose `-v 2` output [`unittest::parse`] reads) and call
-//! [`matrix::build`].
+//! [`run_unittest_command`] + [`reconcile`] + [`compare::compare_results`] for custom
+//! runners such as Django's `runtests.py`, whose `-v 2` output [`unittest::parse`] reads)
+//! and call [`matrix::build`]. [`Options::files`] restricts a suite to a chosen subset.
 
 pub mod classify;
 pub mod compare;
@@ -77,6 +77,11 @@ pub struct Options {
     /// Name and version in the matrix (default: the directory's name, `local`).
     pub framework: Option<String>,
     pub version: Option<String>,
+    /// Run only these test files (relative to the directory) instead of [`discover`]ing
+    /// them: a framework's chosen subset.
+    pub files: Option<Vec<PathBuf>>,
+    /// Extra pytest arguments (before the file), for both runtimes.
+    pub pytest_args: Vec<String>,
 }
 
 impl Default for Options {
@@ -90,6 +95,8 @@ impl Default for Options {
             progress: true,
             framework: None,
             version: None,
+            files: None,
+            pytest_args: Vec::new(),
         }
     }
 }
@@ -180,6 +187,18 @@ pub struct FileRun {
 
 /// Runs one test file (`rel`, relative to `dir`) under `interp` with `runner`.
 pub fn run_file(interp: &Interpreter, runner: Runner, dir: &Path, rel: &Path, timeout: Duration) -> FileRun {
+    run_file_with(interp, runner, dir, rel, &[], timeout)
+}
+
+/// [`run_file`] with extra pytest arguments (`pytest_args`, ignored by unittest).
+pub fn run_file_with(
+    interp: &Interpreter,
+    runner: Runner,
+    dir: &Path,
+    rel: &Path,
+    pytest_args: &[String],
+    timeout: Duration,
+) -> FileRun {
     let module = module_name(rel);
     let rel_s = rel.to_string_lossy().into_owned();
     let mut c = interp.command();
@@ -197,6 +216,7 @@ pub fn run_file(interp: &Interpreter, runner: Runner, dir: &Path, rel: &Path, ti
         Runner::Pytest => {
             let _ = std::fs::remove_file(&xml_path);
             c.args(["-m", "pytest", "-p", "no:cacheprovider", "-v", "--rootdir", "."]);
+            c.args(pytest_args);
             c.arg(format!("--junitxml={}", xml_path.display())).arg(&rel_s);
         }
         Runner::Unittest => {
@@ -209,13 +229,44 @@ pub fn run_file(interp: &Interpreter, runner: Runner, dir: &Path, rel: &Path, ti
             return FileRun { results: Vec::new(), exit: run::Exit::Code(-1), abnormal: true, notes: vec![e] };
         }
     };
-    let mut notes = Vec::new();
-    let last_err = out.stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string();
-    let (mut results, truncated, in_progress) = match runner {
+    let xml = match runner {
         Runner::Pytest => {
             let xml = std::fs::read_to_string(&xml_path).unwrap_or_default();
             let _ = std::fs::remove_file(&xml_path);
-            let (mut results, truncated, mut in_progress) = match junit::parse(&xml) {
+            Some(xml)
+        }
+        Runner::Unittest => None,
+    };
+    collect(interp, &out, xml.as_deref(), &module, &rel_s)
+}
+
+/// Runs a custom command whose output is unittest's verbose format (Django's
+/// `runtests.py -v 2`): `args` after the interpreter's own arguments, in `dir`. `unit` names
+/// what runs (a Django test module such as `basic`): it is the id of the unit-level error
+/// when nothing is reported, and the `file` of every result.
+pub fn run_unittest_command(
+    interp: &Interpreter,
+    dir: &Path,
+    args: &[String],
+    unit: &str,
+    timeout: Duration,
+) -> FileRun {
+    let mut c = interp.command();
+    c.current_dir(dir).env("PYTHONDONTWRITEBYTECODE", "1").args(args);
+    match run::run_with_timeout(c, timeout) {
+        Ok(out) => collect(interp, &out, None, unit, unit),
+        Err(e) => FileRun { results: Vec::new(), exit: run::Exit::Code(-1), abnormal: true, notes: vec![e] },
+    }
+}
+
+/// Turns a finished run into results: the JUnit XML (`xml`, pytest) with the console
+/// output as fallback, or unittest's verbose output (`xml` is `None`).
+fn collect(interp: &Interpreter, out: &run::Output, xml: Option<&str>, module: &str, rel_s: &str) -> FileRun {
+    let mut notes = Vec::new();
+    let last_err = out.stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string();
+    let (mut results, truncated, in_progress) = match xml {
+        Some(xml) => {
+            let (mut results, truncated, mut in_progress) = match junit::parse(xml) {
                 Ok(r) => {
                     if let Some(d) = &r.damage {
                         notes.push(format!("{rel_s} ({}): {d}", interp.runtime));
@@ -240,7 +291,7 @@ pub fn run_file(interp: &Interpreter, runner: Runner, dir: &Path, rel: &Path, ti
             }
             (results, truncated, in_progress)
         }
-        Runner::Unittest => {
+        None => {
             let r = unittest::parse(&format!("{}\n{}", out.stderr, out.stdout));
             // A module that fails to import is `unittest.loader._FailedTest.<module>`: one
             // file-level error with the module's id.
@@ -249,7 +300,7 @@ pub fn run_file(interp: &Interpreter, runner: Runner, dir: &Path, rel: &Path, ti
                 .into_iter()
                 .map(|mut t| {
                     if t.id.as_str().starts_with("unittest.loader._FailedTest.") {
-                        t.id = model::TestId(module.clone());
+                        t.id = model::TestId(module.to_string());
                         t.outcome = Outcome::Error;
                     }
                     t
@@ -267,7 +318,7 @@ pub fn run_file(interp: &Interpreter, runner: Runner, dir: &Path, rel: &Path, ti
         && exited
         && let Some(exc) = last_exception(&out.stderr)
     {
-        let mut r = TestResult::new(module.clone(), Outcome::Error).with_message(exc);
+        let mut r = TestResult::new(module, Outcome::Error).with_message(exc);
         let tail: Vec<&str> = out.stderr.lines().rev().take(40).collect();
         r.details = Some(tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
         results.push(r);
@@ -282,7 +333,7 @@ pub fn run_file(interp: &Interpreter, runner: Runner, dir: &Path, rel: &Path, ti
         }
     }
     for r in &mut results {
-        r.file.get_or_insert_with(|| rel_s.clone());
+        r.file.get_or_insert_with(|| rel_s.to_string());
     }
     FileRun { results, exit: out.exit, abnormal, notes }
 }
@@ -301,7 +352,7 @@ fn last_exception(stderr: &str) -> Option<String> {
 /// Fills in DX-Py's results for tests CPython ran in the same file that DX-Py did not
 /// report: an import failure of the whole module becomes that error on each of them; an
 /// abnormal end (crash, timeout) becomes `crashed`/`timed_out`.
-fn reconcile(cpython: &[TestResult], dx: &mut FileRun, module: &str) {
+pub fn reconcile(cpython: &[TestResult], dx: &mut FileRun, module: &str) {
     let file_error = dx.results.iter().find(|r| r.id.as_str() == module && r.outcome == Outcome::Error).cloned();
     let missing: Vec<&TestResult> =
         cpython.iter().filter(|c| c.id.as_str() != module && !dx.results.iter().any(|d| d.id == c.id)).collect();
@@ -352,7 +403,7 @@ pub fn validate_dir(dir: &Path, dx_py: &Path, python: &Path, opts: &Options) -> 
         Ok(o) => return Err(format!("{} -c pass: {}", python.display(), o.exit.describe())),
         Err(e) => return Err(e),
     }
-    let files = discover(&dir);
+    let files = opts.files.clone().unwrap_or_else(|| discover(&dir));
     if files.is_empty() {
         return Err(format!("no test files (test_*.py, *_test.py) under {}", dir.display()));
     }
@@ -392,7 +443,7 @@ pub fn validate_dir(dir: &Path, dx_py: &Path, python: &Path, opts: &Options) -> 
             notes.push(format!("suite timeout: {} not run", rel.display()));
             continue;
         }
-        let c = run_file(&cp, cp_runner, &dir, rel, t);
+        let c = run_file_with(&cp, cp_runner, &dir, rel, &opts.pytest_args, t);
         cp_run.notes.extend(c.notes.iter().cloned());
         let t = remaining(Instant::now());
         let mut d = if t.is_zero() {
@@ -403,7 +454,7 @@ pub fn validate_dir(dir: &Path, dx_py: &Path, python: &Path, opts: &Options) -> 
                 notes: vec![format!("suite timeout before DX-Py ran {}", rel.display())],
             }
         } else {
-            run_file(&dx, dx_runner, &dir, rel, t)
+            run_file_with(&dx, dx_runner, &dir, rel, &opts.pytest_args, t)
         };
         reconcile(&c.results, &mut d, &module);
         dx_run.notes.extend(d.notes.iter().cloned());
@@ -426,4 +477,57 @@ pub fn validate_dir(dir: &Path, dx_py: &Path, python: &Path, opts: &Options) -> 
     };
     let matrix = matrix::build(std::slice::from_ref(&run));
     Ok(Report { cpython: cp_run, dxpy: dx_run, comparison, matrix, notes })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sh() -> Interpreter {
+        Interpreter { runtime: Runtime::DxPy, exe: "sh".into(), pre_args: vec!["-c".into()] }
+    }
+
+    #[test]
+    fn custom_unittest_command_results_and_unit_error() {
+        let dir = std::env::temp_dir();
+        let ok = "printf 'test_a (basic.tests.T.test_a) ... ok\\ntest_b (basic.tests.T.test_b) ... FAIL\\n\\n----------------------------------------------------------------------\\nRan 2 tests in 0.1s\\n' >&2; exit 1";
+        let r = run_unittest_command(&sh(), &dir, &[ok.into()], "basic", Duration::from_secs(20));
+        let got: Vec<(&str, Outcome)> = r.results.iter().map(|t| (t.id.as_str(), t.outcome)).collect();
+        assert_eq!(got, [("basic.tests.T.test_a", Outcome::Passed), ("basic.tests.T.test_b", Outcome::Failed)]);
+        assert!(!r.abnormal);
+        assert_eq!(r.results[0].file.as_deref(), Some("basic"));
+
+        // Dies before running anything: one unit-level error carrying the exception, which
+        // `reconcile` hands to every test CPython ran in that unit.
+        let dead = "printf 'Traceback (most recent call last):\\n  File \"runtests.py\", line 1\\nImportError: no sqlite\\n' >&2; exit 1";
+        let mut d = run_unittest_command(&sh(), &dir, &[dead.into()], "basic", Duration::from_secs(20));
+        assert_eq!(d.results.len(), 1);
+        assert_eq!(d.results[0].id.as_str(), "basic");
+        assert_eq!(d.results[0].message.as_deref(), Some("ImportError: no sqlite"));
+        reconcile(&r.results, &mut d, "basic");
+        let got: Vec<(&str, Outcome)> = d.results.iter().map(|t| (t.id.as_str(), t.outcome)).collect();
+        assert_eq!(got, [("basic.tests.T.test_a", Outcome::Error), ("basic.tests.T.test_b", Outcome::Error)]);
+
+        // Killed mid-run: finished tests kept, the running one crashed, the rest crashed.
+        let crash =
+            "printf 'test_a (basic.tests.T.test_a) ... ok\\ntest_b (basic.tests.T.test_b) ... ' >&2; kill -SEGV $$";
+        let mut c = run_unittest_command(&sh(), &dir, &[crash.into()], "basic", Duration::from_secs(20));
+        assert!(c.abnormal);
+        let cp = vec![
+            TestResult::new("basic.tests.T.test_a", Outcome::Passed),
+            TestResult::new("basic.tests.T.test_b", Outcome::Passed),
+            TestResult::new("basic.tests.T.test_c", Outcome::Passed),
+        ];
+        reconcile(&cp, &mut c, "basic");
+        let mut got: Vec<(&str, Outcome)> = c.results.iter().map(|t| (t.id.as_str(), t.outcome)).collect();
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                ("basic.tests.T.test_a", Outcome::Passed),
+                ("basic.tests.T.test_b", Outcome::Crashed),
+                ("basic.tests.T.test_c", Outcome::Crashed)
+            ]
+        );
+    }
 }
