@@ -383,6 +383,70 @@ pub fn reconcile(cpython: &[TestResult], dx: &mut FileRun, module: &str) {
     dx.results.extend(extra);
 }
 
+/// How many times one file is resumed after a crash or hang of DX-Py.
+pub const MAX_RESUMES: usize = 8;
+
+/// The pytest node id of a test of file `rel` (`tests/test_x.py`) from its dotted id
+/// (`tests.test_x.TestA.test_b[p.q]` → `tests/test_x.py::TestA::test_b[p.q]`); `None`
+/// when the id is not under the file's module.
+pub fn pytest_node_id(rel: &Path, id: &model::TestId) -> Option<String> {
+    let module = module_name(rel);
+    let rest = id.as_str().strip_prefix(&module)?.strip_prefix('.')?;
+    let (head, params) = match rest.find('[') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    Some(format!("{}::{}{params}", rel.to_string_lossy(), head.replace('.', "::")))
+}
+
+/// After DX-Py crashed or hung inside a test of a pytest file, runs the file again without
+/// the tests already reported (the crashed one included), so one crash marks that test only
+/// and the rest of the file still gets real results. Stops when nothing CPython ran is
+/// missing, when the run did not stop inside a known test, after [`MAX_RESUMES`] rounds,
+/// or when `time_left` is zero.
+pub fn resume_after_crash(
+    dx: &Interpreter,
+    dir: &Path,
+    rel: &Path,
+    pytest_args: &[String],
+    cpython: &[TestResult],
+    d: &mut FileRun,
+    time_left: impl Fn() -> Duration,
+) {
+    for _ in 0..MAX_RESUMES {
+        let stopped_in_test = d.results.iter().any(|r| matches!(r.outcome, Outcome::Crashed | Outcome::TimedOut));
+        let missing = cpython.iter().any(|c| !d.results.iter().any(|r| r.id == c.id));
+        if !d.abnormal || !stopped_in_test || !missing {
+            return;
+        }
+        let t = time_left();
+        if t.is_zero() {
+            return;
+        }
+        let mut args = pytest_args.to_vec();
+        for r in &d.results {
+            if let Some(n) = pytest_node_id(rel, &r.id) {
+                args.push("--deselect".into());
+                args.push(n);
+            }
+        }
+        let before = d.results.len();
+        let more = run_file_with(dx, Runner::Pytest, dir, rel, &args, t);
+        d.notes.push(format!("{}: resumed {} after the crash/hang", dx.runtime, rel.display()));
+        d.notes.extend(more.notes);
+        for r in more.results {
+            if !d.results.iter().any(|x| x.id == r.id) {
+                d.results.push(r);
+            }
+        }
+        d.exit = more.exit;
+        d.abnormal = more.abnormal;
+        if d.results.len() == before {
+            return;
+        }
+    }
+}
+
 /// Runs every test file under `dir` under CPython (`python`) and DX-Py (`dx_py`),
 /// compares them and builds the matrix. `Err` only when nothing can run at all (no test
 /// files, an executable missing).
@@ -456,6 +520,9 @@ pub fn validate_dir(dir: &Path, dx_py: &Path, python: &Path, opts: &Options) -> 
         } else {
             run_file_with(&dx, dx_runner, &dir, rel, &opts.pytest_args, t)
         };
+        if dx_runner == Runner::Pytest {
+            resume_after_crash(&dx, &dir, rel, &opts.pytest_args, &c.results, &mut d, || remaining(Instant::now()));
+        }
         reconcile(&c.results, &mut d, &module);
         dx_run.notes.extend(d.notes.iter().cloned());
         cp_run.results.extend(c.results);
@@ -496,6 +563,16 @@ mod tests {
         assert_eq!(got, [("basic.tests.T.test_a", Outcome::Passed), ("basic.tests.T.test_b", Outcome::Failed)]);
         assert!(!r.abnormal);
         assert_eq!(r.results[0].file.as_deref(), Some("basic"));
+
+        assert_eq!(
+            pytest_node_id(Path::new("tests/test_x.py"), &model::TestId::new("tests.test_x.TestA.test_b[p.q]")),
+            Some("tests/test_x.py::TestA::test_b[p.q]".to_string())
+        );
+        assert_eq!(
+            pytest_node_id(Path::new("tests/test_x.py"), &model::TestId::new("tests.test_x.test_f")),
+            Some("tests/test_x.py::test_f".to_string())
+        );
+        assert_eq!(pytest_node_id(Path::new("tests/test_x.py"), &model::TestId::new("other.test_f")), None);
 
         // Dies before running anything: one unit-level error carrying the exception, which
         // `reconcile` hands to every test CPython ran in that unit.
