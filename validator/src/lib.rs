@@ -215,7 +215,9 @@ pub fn run_file_with(
     match runner {
         Runner::Pytest => {
             let _ = std::fs::remove_file(&xml_path);
-            c.args(["-m", "pytest", "-p", "no:cacheprovider", "-v", "--rootdir", "."]);
+            // `--capture=sys`: output written to file descriptor 2 (a Rust panic, a C-level
+            // abort message) reaches us even when the process dies inside a test.
+            c.args(["-m", "pytest", "-p", "no:cacheprovider", "-v", "--capture=sys", "--rootdir", "."]);
             c.args(pytest_args);
             c.arg(format!("--junitxml={}", xml_path.display())).arg(&rel_s);
         }
@@ -316,7 +318,7 @@ fn collect(interp: &Interpreter, out: &run::Output, xml: Option<&str>, module: &
     if results.is_empty()
         && truncated
         && exited
-        && let Some(exc) = last_exception(&out.stderr)
+        && let Some(exc) = last_exception(&out.stderr).or_else(|| pytest_error_line(&out.stderr))
     {
         let mut r = TestResult::new(module, Outcome::Error).with_message(exc);
         let tail: Vec<&str> = out.stderr.lines().rev().take(40).collect();
@@ -329,7 +331,11 @@ fn collect(interp: &Interpreter, out: &run::Output, xml: Option<&str>, module: &
         notes.push(if last_err.is_empty() { why } else { format!("{why}; last stderr line: {last_err}") });
         if let Some(id) = in_progress {
             let outcome = if out.exit == run::Exit::TimedOut { Outcome::TimedOut } else { Outcome::Crashed };
-            results.push(TestResult::new(id.0, outcome).with_message(out.exit.describe()));
+            let msg = match panic_message(&out.stderr) {
+                Some(p) => format!("{}: {p}", out.exit.describe()),
+                None => out.exit.describe(),
+            };
+            results.push(TestResult::new(id.0, outcome).with_message(msg));
         }
     }
     for r in &mut results {
@@ -347,6 +353,33 @@ fn last_exception(stderr: &str) -> Option<String> {
         .rev()
         .find(|l| !l.is_empty() && !l.starts_with(' ') && l.contains(':') && !l.starts_with("Traceback "))
         .map(|l| l.trim().to_string())
+}
+
+/// pytest's own report of an error outside any test (a conftest.py that does not import:
+/// `E   ModuleNotFoundError: No module named '_ssl'`): the last `E   Name: ...` line.
+fn pytest_error_line(text: &str) -> Option<String> {
+    text.lines().rev().find_map(|l| {
+        let e = l.strip_prefix("E ")?.trim();
+        let name = e.split(':').next()?;
+        let looks_like = !name.is_empty()
+            && !name.contains(char::is_whitespace)
+            && (name.ends_with("Error") || name.ends_with("Exception") || name.ends_with("Exit"));
+        looks_like.then(|| e.to_string())
+    })
+}
+
+/// A Rust panic's location and message (`panicked at src/x.rs:1:2:` + the next line), for
+/// a run that died of one (exit code 101). Paths are cut to the crate-relative part.
+fn panic_message(stderr: &str) -> Option<String> {
+    let lines: Vec<&str> = stderr.lines().collect();
+    let i = lines.iter().rposition(|l| l.contains(" panicked at "))?;
+    let at = lines[i].split(" panicked at ").nth(1)?.trim_end_matches(':');
+    let at = at.rsplit_once("/src/").map(|(krate, rest)| {
+        let krate = krate.rsplit('/').next().unwrap_or(krate);
+        format!("{krate}/src/{rest}")
+    });
+    let what = lines.get(i + 1).map(|l| l.trim()).unwrap_or("");
+    Some(format!("Rust panic at {}: {what}", at.unwrap_or_default()))
 }
 
 /// Fills in DX-Py's results for tests CPython ran in the same file that DX-Py did not
@@ -573,6 +606,17 @@ mod tests {
             Some("tests/test_x.py::test_f".to_string())
         );
         assert_eq!(pytest_node_id(Path::new("tests/test_x.py"), &model::TestId::new("other.test_f")), None);
+        assert_eq!(
+            pytest_error_line(
+                "ImportError while loading conftest '/x/conftest.py'.\nconftest.py:8: in <module>\n    import ssl\nE   ModuleNotFoundError: No module named '_ssl'\n"
+            ),
+            Some("ModuleNotFoundError: No module named '_ssl'".to_string())
+        );
+        assert_eq!(pytest_error_line("E   assert 1 == 2\n"), None);
+        assert_eq!(
+            panic_message("tests/t.py::test_x \nthread 'main' (1) panicked at /root/.cargo/registry/src/index.crates.io-1/rustpython-vm-0.5.0/src/builtins/code.rs:1300:64:\ncalled `Option::unwrap()` on a `None` value\nnote: run with `RUST_BACKTRACE=1`\n"),
+            Some("Rust panic at rustpython-vm-0.5.0/src/builtins/code.rs:1300:64: called `Option::unwrap()` on a `None` value".to_string())
+        );
 
         // Dies before running anything: one unit-level error carrying the exception, which
         // `reconcile` hands to every test CPython ran in that unit.
