@@ -572,6 +572,29 @@ subset = "one module"
     }
 
     #[test]
+    fn regression_check_covers_only_frameworks_run() {
+        use validator::model::{Outcome, TestResult};
+        let run = |name: &str, dx: Outcome| FrameworkRun {
+            framework: name.into(),
+            version: "1".into(),
+            comparison: validator::compare::compare_results(
+                &[TestResult::new("t.test_a", Outcome::Passed)],
+                &[TestResult::new("t.test_a", dx)],
+            ),
+            notes: vec![],
+        };
+        let previous = matrix::build(&[run("flask", Outcome::Passed), run("django", Outcome::Passed)]);
+        let current = matrix::build(&[run("flask", Outcome::Passed)]);
+        let r = validator::regress::compare(&restrict_to(&previous, &current), &current);
+        assert!(!r.has_regressions(), "{}", r.render());
+        // Without the restriction every django test would be a regression.
+        assert!(validator::regress::compare(&previous, &current).has_regressions());
+        let worse = matrix::build(&[run("flask", Outcome::Crashed)]);
+        let r = validator::regress::compare(&restrict_to(&previous, &worse), &worse);
+        assert_eq!(r.regressions.len(), 1);
+    }
+
+    #[test]
     fn rejects_bad_data() {
         let dup = format!(
             "{SAMPLE}\n[[framework]]\nname = \"django\"\nversion = \"1\"\nrequirement = \"django==1\"\ntests_from = \"sdist\"\nrunner = \"django\"\nmodules = [\"x\"]\nsubset = \"x\"\n"
