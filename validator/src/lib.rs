@@ -276,7 +276,10 @@ fn collect(interp: &Interpreter, out: &run::Output, xml: Option<&str>, module: &
                     (r.results, r.truncated, r.in_progress)
                 }
                 Err(e) => {
-                    notes.push(format!("{rel_s} ({}): no usable JUnit XML: {e}", interp.runtime));
+                    // A run that died or timed out writes no XML: the note below says so.
+                    if !(out.exit.is_crash() || out.exit == run::Exit::TimedOut || xml.is_empty()) {
+                        notes.push(format!("{rel_s} ({}): no usable JUnit XML: {e}", interp.runtime));
+                    }
                     (Vec::new(), true, None)
                 }
             };
@@ -328,10 +331,11 @@ fn collect(interp: &Interpreter, out: &run::Output, xml: Option<&str>, module: &
     let abnormal = out.exit.is_crash() || out.exit == run::Exit::TimedOut || truncated;
     if abnormal {
         let why = format!("{} while running {rel_s}: {}", interp.runtime, out.exit.describe());
-        notes.push(if last_err.is_empty() { why } else { format!("{why}; last stderr line: {last_err}") });
+        let last = panic_message(&out.stderr).or_else(|| panic_message(&out.stdout)).unwrap_or(last_err);
+        notes.push(if last.is_empty() { why } else { format!("{why}; {last}") });
         if let Some(id) = in_progress {
             let outcome = if out.exit == run::Exit::TimedOut { Outcome::TimedOut } else { Outcome::Crashed };
-            let msg = match panic_message(&out.stderr) {
+            let msg = match panic_message(&out.stderr).or_else(|| panic_message(&out.stdout)) {
                 Some(p) => format!("{}: {p}", out.exit.describe()),
                 None => out.exit.describe(),
             };
@@ -456,16 +460,30 @@ pub fn resume_after_crash(
         if t.is_zero() {
             return;
         }
+        // `--deselect` matches node-id prefixes: deselecting `test_block` would also drop
+        // `test_block_filtered`. A reported test whose node id prefixes a missing one stays
+        // selected (it runs again; the first result is kept).
+        let missing: Vec<String> = cpython
+            .iter()
+            .filter(|c| !d.results.iter().any(|r| r.id == c.id))
+            .filter_map(|c| pytest_node_id(rel, &c.id))
+            .collect();
         let mut args = pytest_args.to_vec();
         for r in &d.results {
-            if let Some(n) = pytest_node_id(rel, &r.id) {
+            if let Some(n) = pytest_node_id(rel, &r.id)
+                && !missing.iter().any(|m| m.starts_with(&n))
+            {
                 args.push("--deselect".into());
                 args.push(n);
             }
         }
         let before = d.results.len();
         let more = run_file_with(dx, Runner::Pytest, dir, rel, &args, t);
-        d.notes.push(format!("{}: resumed {} after the crash/hang", dx.runtime, rel.display()));
+        d.notes.push(format!(
+            "{}: {} resumed after a crash/hang, without the tests already reported",
+            dx.runtime,
+            rel.display()
+        ));
         d.notes.extend(more.notes);
         for r in more.results {
             if !d.results.iter().any(|x| x.id == r.id) {

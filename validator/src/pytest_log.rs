@@ -76,8 +76,9 @@ pub fn parse(output: &str) -> UnittestReport {
                 report.results.push(r);
                 report.in_progress = None;
             }
-            None if rest.is_empty() || rest.starts_with('[') => report.in_progress = Some(id),
-            None => {}
+            // No status: the test is running. Text after the node id is what the process
+            // wrote to the terminal before dying (a Rust panic message).
+            None => report.in_progress = Some(id),
         }
     }
     report.truncated = !summary;
@@ -96,5 +97,8 @@ mod tests {
         assert_eq!(r.results.len(), 1);
         assert_eq!(r.in_progress.as_ref().map(|t| t.as_str()), Some("tests.test_x.test_b"));
         assert!(r.truncated);
+        let out =
+            "tests/test_x.py::test_a PASSED [ 50%]\ntests/test_x.py::test_b thread 'main' (7) panicked at x.rs:1:2:\n";
+        assert_eq!(parse(out).in_progress.as_ref().map(|t| t.as_str()), Some("tests.test_x.test_b"));
     }
 }
