@@ -8,13 +8,16 @@
 //!    directories, `__pycache__`, virtualenvs, `site-packages`, `node_modules`).
 //! 2. For each file, [`run`] starts CPython, then DX-Py, as subprocesses with a per-file
 //!    timeout (process group killed on timeout), inside a per-suite deadline:
-//!    pytest (`-m pytest -p no:cacheprovider -v --junitxml=FILE`, parsed by [`junit`],
+//!    pytest (`-m pytest -p no:cacheprovider -v --capture=sys --junitxml=FILE`, parsed by [`junit`],
 //!    with the `-v` console output as fallback when the XML is missing or cut short,
 //!    [`pytest_log`]) when the runtime can run it, else `-m unittest -v MODULE` (parsed by
 //!    [`unittest`]).
-//!    A crash or timeout of DX-Py marks the test that was running and every test CPython
-//!    ran in that file and DX-Py did not report as `crashed`/`timed_out`; results already
-//!    parsed are kept and the run goes on with the next file.
+//!    A crash or timeout of DX-Py marks the test that was running `crashed`/`timed_out`
+//!    (with the Rust panic message when there is one: `--capture=sys` leaves file
+//!    descriptor 2 alone); under pytest the file is then resumed without the tests already
+//!    reported ([`resume_after_crash`], up to [`MAX_RESUMES`] times), so one crash costs
+//!    one test. Tests CPython ran that DX-Py still never reported are `crashed`/`timed_out`
+//!    (or get the file's import error); the run goes on with the next file.
 //! 3. [`compare`] pairs the two runs by [`model::TestId`] (`module.Class.test`); a test
 //!    CPython does not pass is not counted against DX-Py. Each DX-Py failure gets a
 //!    category and a normalised signature from [`classify`].
