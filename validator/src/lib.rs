@@ -424,7 +424,7 @@ pub fn reconcile(cpython: &[TestResult], dx: &mut FileRun, module: &str) {
 }
 
 /// How many times one file is resumed after a crash or hang of DX-Py.
-pub const MAX_RESUMES: usize = 8;
+pub const MAX_RESUMES: usize = 40;
 
 /// The pytest node id of a test of file `rel` (`tests/test_x.py`) from its dotted id
 /// (`tests.test_x.TestA.test_b[p.q]` → `tests/test_x.py::TestA::test_b[p.q]`); `None`
@@ -453,15 +453,16 @@ pub fn resume_after_crash(
     d: &mut FileRun,
     time_left: impl Fn() -> Duration,
 ) {
-    for _ in 0..MAX_RESUMES {
+    let mut rounds = 0;
+    while rounds < MAX_RESUMES {
         let stopped_in_test = d.results.iter().any(|r| matches!(r.outcome, Outcome::Crashed | Outcome::TimedOut));
         let missing = cpython.iter().any(|c| !d.results.iter().any(|r| r.id == c.id));
         if !d.abnormal || !stopped_in_test || !missing {
-            return;
+            break;
         }
         let t = time_left();
         if t.is_zero() {
-            return;
+            break;
         }
         // `--deselect` matches node-id prefixes: deselecting `test_block` would also drop
         // `test_block_filtered`. A reported test whose node id prefixes a missing one stays
@@ -482,11 +483,7 @@ pub fn resume_after_crash(
         }
         let before = d.results.len();
         let more = run_file_with(dx, Runner::Pytest, dir, rel, &args, t);
-        d.notes.push(format!(
-            "{}: {} resumed after a crash/hang, without the tests already reported",
-            dx.runtime,
-            rel.display()
-        ));
+        rounds += 1;
         d.notes.extend(more.notes);
         for r in more.results {
             if !d.results.iter().any(|x| x.id == r.id) {
@@ -496,9 +493,25 @@ pub fn resume_after_crash(
         d.exit = more.exit;
         d.abnormal = more.abnormal;
         if d.results.len() == before {
-            return;
+            break;
         }
     }
+    if rounds > 0 {
+        d.notes.push(format!("{}: {} resumed {rounds} time(s) after crashes/hangs", dx.runtime, rel.display()));
+    }
+    d.notes = collapse_repeats(std::mem::take(&mut d.notes));
+}
+
+/// Identical notes once each, in first-seen order, with ` (×N)` when repeated.
+fn collapse_repeats(notes: Vec<String>) -> Vec<String> {
+    let mut out: Vec<(String, usize)> = Vec::new();
+    for n in notes {
+        match out.iter_mut().find(|(x, _)| *x == n) {
+            Some((_, c)) => *c += 1,
+            None => out.push((n, 1)),
+        }
+    }
+    out.into_iter().map(|(n, c)| if c > 1 { format!("{n} (×{c})") } else { n }).collect()
 }
 
 /// Runs every test file under `dir` under CPython (`python`) and DX-Py (`dx_py`),
@@ -634,6 +647,7 @@ mod tests {
             Some("ModuleNotFoundError: No module named '_ssl'".to_string())
         );
         assert_eq!(pytest_error_line("E   assert 1 == 2\n"), None);
+        assert_eq!(collapse_repeats(vec!["a".into(), "b".into(), "a".into()]), ["a (×2)", "b"]);
         assert_eq!(
             panic_message("tests/t.py::test_x \nthread 'main' (1) panicked at /root/.cargo/registry/src/index.crates.io-1/rustpython-vm-0.5.0/src/builtins/code.rs:1300:64:\ncalled `Option::unwrap()` on a `None` value\nnote: run with `RUST_BACKTRACE=1`\n"),
             Some("Rust panic at rustpython-vm-0.5.0/src/builtins/code.rs:1300:64: called `Option::unwrap()` on a `None` value".to_string())
