@@ -223,12 +223,22 @@ pub fn is_stdlib(module: &str) -> bool {
 
 /// Classifies a result that did not pass under DX-Py.
 pub fn classify(r: &TestResult) -> Classification {
-    let msg = r.message.as_deref().unwrap_or("");
+    let msg = unwrap_phase(r.message.as_deref().unwrap_or(""));
     let text = match r.details.as_deref() {
         Some(d) => format!("{msg}\n{d}"),
         None => msg.to_string(),
     };
     classify_text(r.outcome, msg, &text)
+}
+
+/// pytest's JUnit message for an error in a fixture, `failed on setup with "X"` (or
+/// teardown), is X: the same failure in a test body and in a fixture gets one signature.
+pub fn unwrap_phase(msg: &str) -> &str {
+    ["failed on setup with \"", "failed on teardown with \""]
+        .iter()
+        .find_map(|p| msg.strip_prefix(p))
+        .map(|m| m.strip_suffix('"').unwrap_or(m))
+        .unwrap_or(msg)
 }
 
 /// The rules on an outcome, its short message and all its text (message + traceback).
@@ -418,6 +428,15 @@ mod tests {
 
     fn cls(outcome: Outcome, msg: &str) -> Classification {
         classify_text(outcome, msg, msg)
+    }
+
+    #[test]
+    fn fixture_errors_share_the_body_signature() {
+        let body = TestResult::new("t.a", Outcome::Failed).with_message("TypeError: required field \"value\" missing");
+        let setup = TestResult::new("t.b", Outcome::Error)
+            .with_message("failed on setup with \"TypeError: required field \"value\" missing\"");
+        assert_eq!(unwrap_phase(setup.message.as_deref().unwrap()), body.message.as_deref().unwrap());
+        assert_eq!(classify(&setup).signature, classify(&body).signature);
     }
 
     #[test]

@@ -391,16 +391,9 @@ pub fn run(args: Args) -> Result<(), String> {
             return Err(format!("unknown framework {name} (known: {})", names.join(", ")));
         }
     }
-    let selected: Vec<&Framework> = all
-        .iter()
-        .filter(|f| {
-            if args.smoke {
-                !f.smoke.is_empty() && (args.frameworks.is_empty() || args.frameworks.iter().any(|n| n == &f.name))
-            } else {
-                args.frameworks.is_empty() || args.frameworks.iter().any(|n| n.eq_ignore_ascii_case(&f.name))
-            }
-        })
-        .collect();
+    let named =
+        |f: &Framework| args.frameworks.is_empty() || args.frameworks.iter().any(|n| n.eq_ignore_ascii_case(&f.name));
+    let selected: Vec<&Framework> = all.iter().filter(|f| named(f) && (!args.smoke || !f.smoke.is_empty())).collect();
     if selected.is_empty() {
         return Err("no framework selected (with --smoke: none has `smoke` files)".into());
     }
