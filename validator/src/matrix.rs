@@ -378,7 +378,7 @@ impl Matrix {
 /// A note as one Markdown list line (notes may carry stderr lines).
 fn one_line(s: &str) -> String {
     let flat: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() > 300 { format!("{}...", flat.chars().take(300).collect::<String>()) } else { flat }
+    if flat.chars().count() > 600 { format!("{}...", flat.chars().take(600).collect::<String>()) } else { flat }
 }
 
 fn unblocker_label(u: &Unblocker) -> String {

@@ -51,6 +51,10 @@ pub struct Args {
     /// Where venvs, sdists and cached runs live (default: <workspace>/target/validate).
     #[arg(long, value_name = "DIR")]
     work: Option<PathBuf>,
+    /// Run nothing: rebuild matrix.{md,json} from each framework's last run
+    /// (target/validate/<name>/last-run.json), e.g. after changing the feature table.
+    #[arg(long, conflicts_with = "smoke")]
+    no_run: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -372,6 +376,35 @@ fn previous_matrix(path: &Path) -> Option<Matrix> {
     }
 }
 
+/// The matrix as JSON for a committed snapshot: indented, except that each test row is
+/// one line (a snapshot diff then shows one line per changed test, at half the size).
+pub fn snapshot_json(m: &Matrix) -> String {
+    // Rows serialised from the typed rows keep their field order (`id` first).
+    let rows: Vec<Vec<String>> = m
+        .frameworks
+        .iter()
+        .map(|f| f.tests.iter().map(|t| serde_json::to_string(t).expect("row serialises")).collect())
+        .collect();
+    let mut v = serde_json::to_value(m).expect("matrix serialises");
+    if let Some(fws) = v.get_mut("frameworks").and_then(|f| f.as_array_mut()) {
+        for (i, f) in fws.iter_mut().enumerate() {
+            f["tests"] = serde_json::Value::String(format!("@@tests-{i}@@"));
+        }
+    }
+    let mut s = serde_json::to_string_pretty(&v).expect("matrix serialises");
+    for (i, lines) in rows.iter().enumerate() {
+        let body = if lines.is_empty() {
+            "[]".to_string()
+        } else {
+            let rows: Vec<String> = lines.iter().map(|l| format!("        {l}")).collect();
+            format!("[\n{}\n      ]", rows.join(",\n"))
+        };
+        s = s.replacen(&format!("\"@@tests-{i}@@\""), &body, 1);
+    }
+    s.push('\n');
+    s
+}
+
 /// `previous` restricted to the frameworks `current` has (a framework not run is not a
 /// regression of every one of its tests).
 pub fn restrict_to(previous: &Matrix, current: &Matrix) -> Matrix {
@@ -410,7 +443,7 @@ pub fn run(args: Args) -> Result<(), String> {
     let (ft, st) = (Duration::from_secs(args.file_timeout), Duration::from_secs(args.suite_timeout));
     let mut runs = Vec::new();
     let mut failures = Vec::new();
-    for f in &selected {
+    for f in selected.iter().filter(|_| !args.no_run) {
         let t0 = Instant::now();
         let result = prepare(&work, f, &args.python).and_then(|p| run_framework(f, &p, &dx_py, args.smoke, ft, st));
         match result {
@@ -445,7 +478,9 @@ pub fn run(args: Args) -> Result<(), String> {
                 std::fs::read_to_string(&cache).ok().and_then(|t| serde_json::from_str(&t).ok());
             match cached {
                 Some(mut r) if r.version == f.version => {
-                    r.notes.insert(0, "not re-run in the latest invocation: results of the previous run".into());
+                    if !args.no_run {
+                        r.notes.insert(0, "not re-run in the latest invocation: results of the previous run".into());
+                    }
                     runs.push(r);
                 }
                 _ => eprintln!("[{}] not run and no cached run: left out of the matrix", f.name),
@@ -461,7 +496,7 @@ pub fn run(args: Args) -> Result<(), String> {
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
     let json_path = out.join("matrix.json");
     let previous = previous_matrix(&json_path);
-    std::fs::write(&json_path, m.to_json()).map_err(|e| format!("{}: {e}", json_path.display()))?;
+    std::fs::write(&json_path, snapshot_json(&m)).map_err(|e| format!("{}: {e}", json_path.display()))?;
     std::fs::write(out.join("matrix.md"), m.to_markdown()).map_err(|e| e.to_string())?;
     eprintln!("wrote {} and matrix.md", json_path.display());
     for f in &m.frameworks {
@@ -585,6 +620,26 @@ subset = "one module"
         let worse = matrix::build(&[run("flask", Outcome::Crashed)]);
         let r = validator::regress::compare(&restrict_to(&previous, &worse), &worse);
         assert_eq!(r.regressions.len(), 1);
+    }
+
+    #[test]
+    fn snapshot_json_round_trips_one_line_per_test() {
+        use validator::model::{Outcome, TestResult};
+        let cp = [TestResult::new("t.test_a", Outcome::Passed), TestResult::new("t.test_b", Outcome::Passed)];
+        let dx = [TestResult::new("t.test_a", Outcome::Passed)];
+        let run = FrameworkRun {
+            framework: "flask".into(),
+            version: "1".into(),
+            comparison: validator::compare::compare_results(&cp, &dx),
+            notes: vec!["n".into()],
+        };
+        let empty =
+            FrameworkRun { framework: "x".into(), version: "1".into(), comparison: Default::default(), notes: vec![] };
+        let m = matrix::build(&[run, empty]);
+        let s = snapshot_json(&m);
+        assert_eq!(Matrix::from_json(&s).unwrap(), m);
+        assert_eq!(s.lines().filter(|l| l.trim_start().starts_with("{\"id\"")).count(), 2, "{s}");
+        assert!(!s.contains("@@tests"));
     }
 
     #[test]
