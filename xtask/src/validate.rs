@@ -91,6 +91,9 @@ pub struct Framework {
     pub runner: SuiteRunner,
     pub tests_dir: Option<String>,
     pub files: Option<Vec<String>>,
+    /// Path prefixes (relative to the test root) left out of discovery.
+    #[serde(default)]
+    pub exclude: Vec<String>,
     #[serde(default)]
     pub modules: Vec<String>,
     pub subset: Option<String>,
@@ -124,7 +127,7 @@ pub fn parse_frameworks(text: &str) -> Result<Vec<Framework>, String> {
             }
             _ => {}
         }
-        let restricted = f.files.is_some() || !f.modules.is_empty();
+        let restricted = f.files.is_some() || !f.modules.is_empty() || !f.exclude.is_empty();
         if restricted && f.subset.as_deref().is_none_or(|s| s.trim().is_empty()) {
             return Err(format!("{}: a chosen subset of tests must say what and why (`subset`)", f.name));
         }
@@ -284,7 +287,8 @@ fn run_framework(
                 Some(v) => v,
                 None => {
                     let td = f.tests_dir.as_deref().unwrap_or("tests");
-                    validator::discover(&p.test_root.join(td)).into_iter().map(|r| Path::new(td).join(r)).collect()
+                    let found = validator::discover(&p.test_root.join(td)).into_iter().map(|r| Path::new(td).join(r));
+                    found.filter(|r| !f.exclude.iter().any(|x| r.starts_with(x))).collect()
                 }
             };
             let opts = Options {
@@ -652,6 +656,9 @@ subset = "one module"
         assert!(parse_frameworks(&unpinned).unwrap_err().contains("does not pin"));
         let silent_subset = SAMPLE.replace("subset = \"one module\"", "");
         assert!(parse_frameworks(&silent_subset).unwrap_err().contains("subset"));
+        let silent_exclude =
+            SAMPLE.replace("tests_dir = \"tests\"", "tests_dir = \"tests\"\nexclude = [\"tests/slow/\"]");
+        assert!(parse_frameworks(&silent_exclude).unwrap_err().contains("subset"));
         let no_modules = SAMPLE.replace("modules = [\"basic\"]", "");
         assert!(parse_frameworks(&no_modules).unwrap_err().contains("modules"));
         let unknown = SAMPLE.replace("runner = \"pytest\"", "runner = \"nose\"");
