@@ -8,10 +8,11 @@
 //! | --- | --- |
 //! | outcome `crashed` / `timed_out` | crash/timeout |
 //! | `C-API function NAME() is not implemented in DX-Py yet` / `is not supported by DX-Py` | C extension (unblock: NAME) |
+//! | `datetime_CAPI` (an extension's `PyDateTime_IMPORT`) | C extension (unblock: the datetime C-API capsule) |
 //! | extension load errors (`cpython-311-*.so`, `.abi3.so`, `dynamic module does not define`, `undefined symbol`, `object bridge`) | C extension |
 //! | `No module named 'X'` where X is a standard-library module | interpreter gap (unblock: stdlib X) |
 //! | `No module named 'X'`, `cannot import name` | import |
-//! | `asyncio`, `coroutine`, `event loop`, `never awaited`, `async` | async |
+//! | `asyncio`, `coroutine`, `event loop`, `never awaited`, `async` in the exception message, or the innermost frame in asyncio/trio/anyio | async |
 //! | `SyntaxError`, `NotImplementedError`, `AttributeError: module 'X'` (stdlib X), missing builtins, and any other exception in an `error` outcome | interpreter gap |
 //! | `failed` outcome (an assertion) | assertion |
 
@@ -223,12 +224,31 @@ pub fn is_stdlib(module: &str) -> bool {
 
 /// Classifies a result that did not pass under DX-Py.
 pub fn classify(r: &TestResult) -> Classification {
-    let msg = r.message.as_deref().unwrap_or("");
+    let msg = unwrap_phase(r.message.as_deref().unwrap_or(""));
     let text = match r.details.as_deref() {
         Some(d) => format!("{msg}\n{d}"),
         None => msg.to_string(),
     };
     classify_text(r.outcome, msg, &text)
+}
+
+/// The innermost traceback frame's location line: CPython's `  File "PATH", line N` or
+/// pytest's `PATH:N: in NAME`.
+fn innermost_frame(text: &str) -> Option<&str> {
+    text.lines().rev().find(|l| {
+        let t = l.trim_start();
+        t.starts_with("File \"") || (t.contains(".py:") && t.contains(": in "))
+    })
+}
+
+/// pytest's JUnit message for an error in a fixture, `failed on setup with "X"` (or
+/// teardown), is X: the same failure in a test body and in a fixture gets one signature.
+pub fn unwrap_phase(msg: &str) -> &str {
+    ["failed on setup with \"", "failed on teardown with \""]
+        .iter()
+        .find_map(|p| msg.strip_prefix(p))
+        .map(|m| m.strip_suffix('"').unwrap_or(m))
+        .unwrap_or(msg)
 }
 
 /// The rules on an outcome, its short message and all its text (message + traceback).
@@ -250,6 +270,14 @@ pub fn classify_text(outcome: Outcome, msg: &str, text: &str) -> Classification 
         "object bridge",
         "needs C-API symbols",
     ];
+    // An extension's `PyDateTime_IMPORT` imports the datetime C-API capsule.
+    if text.contains("datetime_CAPI") {
+        return c(
+            Category::CExtension,
+            normalise(exception_line_with(text, &["datetime_CAPI"]).unwrap_or(msg)),
+            Some(Unblocker::Feature("datetime C-API capsule (datetime.datetime_CAPI, PyDateTime_IMPORT)".into())),
+        );
+    }
     if EXT_MARKERS.iter().any(|m| text.contains(m)) {
         let line = exception_line_with(text, &EXT_MARKERS).unwrap_or(msg);
         return c(Category::CExtension, normalise(line), None);
@@ -274,9 +302,13 @@ pub fn classify_text(outcome: Outcome, msg: &str, text: &str) -> Classification 
         }
         return c(Category::Import, normalise(line), None);
     }
-    let lower = text.to_lowercase();
+    // Async: the exception says so, or it was raised inside an event-loop library. A
+    // traceback that merely passes through `import asyncio` is not an async failure.
     const ASYNC_MARKERS: [&str; 6] = ["asyncio", "coroutine", "event loop", "never awaited", "async ", "await"];
-    if outcome != Outcome::Failed && ASYNC_MARKERS.iter().any(|m| lower.contains(m)) {
+    let in_loop_library = innermost_frame(text)
+        .is_some_and(|f| ["/asyncio/", "/trio/", "/anyio/", "/_asyncio"].iter().any(|m| f.contains(m)));
+    let lower = msg.to_lowercase();
+    if outcome != Outcome::Failed && (ASYNC_MARKERS.iter().any(|m| lower.contains(m)) || in_loop_library) {
         return c(Category::Async, normalise(msg), Some(Unblocker::Feature("async machinery".into())));
     }
     let exc = exception_type(msg);
@@ -418,6 +450,29 @@ mod tests {
 
     fn cls(outcome: Outcome, msg: &str) -> Classification {
         classify_text(outcome, msg, msg)
+    }
+
+    #[test]
+    fn async_only_when_the_error_is_async() {
+        let mut r = TestResult::new("t.a", Outcome::Error).with_message("TypeError: descriptor needs a type");
+        r.details = Some("tests/test_async.py:1: in <module>\n    import asyncio\nsite-packages/attr/_make.py:2525: in __init__\n    x\nE   TypeError: descriptor needs a type".into());
+        assert_eq!(classify(&r).category, Category::InterpreterGap);
+        r.details = Some("x.py:3: in t\n    run()\n/usr/lib/python3.11/asyncio/base_events.py:9: in run\n    y\nE   TypeError: descriptor needs a type".into());
+        assert_eq!(classify(&r).category, Category::Async);
+        let r = TestResult::new("t.a", Outcome::Error).with_message("RuntimeError: no running event loop");
+        assert_eq!(classify(&r).category, Category::Async);
+        let r = TestResult::new("t.a", Outcome::Error)
+            .with_message("AttributeError: module 'datetime' has no attribute 'datetime_CAPI'");
+        assert_eq!(classify(&r).category, Category::CExtension);
+    }
+
+    #[test]
+    fn fixture_errors_share_the_body_signature() {
+        let body = TestResult::new("t.a", Outcome::Failed).with_message("TypeError: required field \"value\" missing");
+        let setup = TestResult::new("t.b", Outcome::Error)
+            .with_message("failed on setup with \"TypeError: required field \"value\" missing\"");
+        assert_eq!(unwrap_phase(setup.message.as_deref().unwrap()), body.message.as_deref().unwrap());
+        assert_eq!(classify(&setup).signature, classify(&body).signature);
     }
 
     #[test]

@@ -194,8 +194,10 @@ pub fn parse(xml: &str) -> Result<JunitReport, String> {
     }
     for r in &mut report.results {
         // pytest's message for a failure is the exception line; when it is missing take
-        // the last `E   ` line of the details.
-        if r.message.is_none() && matches!(r.outcome, Outcome::Failed | Outcome::Error) {
+        // the last `E   ` line of the details. A collection error's message is only
+        // `collection failure`: the exception is in the details too.
+        let generic = r.message.as_deref() == Some("collection failure");
+        if (r.message.is_none() || generic) && matches!(r.outcome, Outcome::Failed | Outcome::Error) {
             r.message = r.details.as_deref().and_then(last_error_line);
         }
     }
@@ -230,6 +232,12 @@ mod tests {
         let r = parse(xml).unwrap();
         assert_eq!(r.results[0].id.as_str(), "tests.test_x");
         assert_eq!(r.results[0].outcome, Outcome::Error);
+        assert_eq!(r.results[0].message.as_deref(), Some("ImportError"));
+        let xml = r#"<testsuites><testsuite><testcase classname="" name="tests.test_x" time="0"><error message="collection failure">tests/test_x.py:1: in &lt;module&gt;
+    import trio
+E   TypeError: descriptor '__setattr__' needs a type</error></testcase></testsuite></testsuites>"#;
+        let r = parse(xml).unwrap();
+        assert_eq!(r.results[0].message.as_deref(), Some("TypeError: descriptor '__setattr__' needs a type"));
     }
 
     #[test]

@@ -8,13 +8,16 @@
 //!    directories, `__pycache__`, virtualenvs, `site-packages`, `node_modules`).
 //! 2. For each file, [`run`] starts CPython, then DX-Py, as subprocesses with a per-file
 //!    timeout (process group killed on timeout), inside a per-suite deadline:
-//!    pytest (`-m pytest -p no:cacheprovider -v --junitxml=FILE`, parsed by [`junit`],
+//!    pytest (`-m pytest -p no:cacheprovider -v --capture=sys --junitxml=FILE`, parsed by [`junit`],
 //!    with the `-v` console output as fallback when the XML is missing or cut short,
 //!    [`pytest_log`]) when the runtime can run it, else `-m unittest -v MODULE` (parsed by
 //!    [`unittest`]).
-//!    A crash or timeout of DX-Py marks the test that was running and every test CPython
-//!    ran in that file and DX-Py did not report as `crashed`/`timed_out`; results already
-//!    parsed are kept and the run goes on with the next file.
+//!    A crash or timeout of DX-Py marks the test that was running `crashed`/`timed_out`
+//!    (with the Rust panic message when there is one: `--capture=sys` leaves file
+//!    descriptor 2 alone); under pytest the file is then resumed without the tests already
+//!    reported ([`resume_after_crash`], up to [`MAX_RESUMES`] times), so one crash costs
+//!    one test. Tests CPython ran that DX-Py still never reported are `crashed`/`timed_out`
+//!    (or get the file's import error); the run goes on with the next file.
 //! 3. [`compare`] pairs the two runs by [`model::TestId`] (`module.Class.test`); a test
 //!    CPython does not pass is not counted against DX-Py. Each DX-Py failure gets a
 //!    category and a normalised signature from [`classify`].
@@ -39,12 +42,13 @@
 //!
 //! For the framework matrix (`cargo xtask validate`), build one [`matrix::FrameworkRun`]
 //! per framework (from [`validate_dir`]'s [`Report::comparison`], or from
-//! [`run_file`]/[`compare::compare_results`] for custom runners such as Django's
-//! `runtests.py`, whose `-v 2` output [`unittest::parse`] reads) and call
-//! [`matrix::build`].
+//! [`run_unittest_command`] + [`reconcile`] + [`compare::compare_results`] for custom
+//! runners such as Django's `runtests.py`, whose `-v 2` output [`unittest::parse`] reads)
+//! and call [`matrix::build`]. [`Options::files`] restricts a suite to a chosen subset.
 
 pub mod classify;
 pub mod compare;
+pub mod file_run;
 pub mod junit;
 pub mod matrix;
 pub mod model;
@@ -53,11 +57,15 @@ pub mod regress;
 pub mod run;
 pub mod unittest;
 
+pub use file_run::{
+    FileRun, MAX_RESUMES, pytest_node_id, reconcile, resume_after_crash, run_file, run_file_with, run_unittest_command,
+};
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use model::{Outcome, Runner, Runtime, SuiteRun, TestResult};
+use model::{Runner, Runtime, SuiteRun};
 
 /// Options for [`validate_dir`].
 #[derive(Debug, Clone)]
@@ -77,6 +85,11 @@ pub struct Options {
     /// Name and version in the matrix (default: the directory's name, `local`).
     pub framework: Option<String>,
     pub version: Option<String>,
+    /// Run only these test files (relative to the directory) instead of [`discover`]ing
+    /// them: a framework's chosen subset.
+    pub files: Option<Vec<PathBuf>>,
+    /// Extra pytest arguments (before the file), for both runtimes.
+    pub pytest_args: Vec<String>,
 }
 
 impl Default for Options {
@@ -90,6 +103,8 @@ impl Default for Options {
             progress: true,
             framework: None,
             version: None,
+            files: None,
+            pytest_args: Vec::new(),
         }
     }
 }
@@ -168,170 +183,6 @@ pub fn probe_pytest(interp: &Interpreter, dir: &Path) -> Result<(), String> {
     Err(format!("{} ({last})", o.exit.describe()))
 }
 
-/// What running one test file gave.
-#[derive(Debug, Clone)]
-pub struct FileRun {
-    pub results: Vec<TestResult>,
-    pub exit: run::Exit,
-    /// The run ended abnormally (signal, timeout, or no complete report).
-    pub abnormal: bool,
-    pub notes: Vec<String>,
-}
-
-/// Runs one test file (`rel`, relative to `dir`) under `interp` with `runner`.
-pub fn run_file(interp: &Interpreter, runner: Runner, dir: &Path, rel: &Path, timeout: Duration) -> FileRun {
-    let module = module_name(rel);
-    let rel_s = rel.to_string_lossy().into_owned();
-    let mut c = interp.command();
-    c.current_dir(dir).env("PYTHONDONTWRITEBYTECODE", "1");
-    // Unique per call: several validations may run at once in one process.
-    static SEQ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let xml_path = std::env::temp_dir().join(format!(
-        "dxpy-validate-{}-{}-{}-{}.xml",
-        std::process::id(),
-        SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-        interp.runtime,
-        module.replace('.', "_")
-    ));
-    match runner {
-        Runner::Pytest => {
-            let _ = std::fs::remove_file(&xml_path);
-            c.args(["-m", "pytest", "-p", "no:cacheprovider", "-v", "--rootdir", "."]);
-            c.arg(format!("--junitxml={}", xml_path.display())).arg(&rel_s);
-        }
-        Runner::Unittest => {
-            c.args(["-m", "unittest", "-v", &module]);
-        }
-    }
-    let out = match run::run_with_timeout(c, timeout) {
-        Ok(o) => o,
-        Err(e) => {
-            return FileRun { results: Vec::new(), exit: run::Exit::Code(-1), abnormal: true, notes: vec![e] };
-        }
-    };
-    let mut notes = Vec::new();
-    let last_err = out.stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string();
-    let (mut results, truncated, in_progress) = match runner {
-        Runner::Pytest => {
-            let xml = std::fs::read_to_string(&xml_path).unwrap_or_default();
-            let _ = std::fs::remove_file(&xml_path);
-            let (mut results, truncated, mut in_progress) = match junit::parse(&xml) {
-                Ok(r) => {
-                    if let Some(d) = &r.damage {
-                        notes.push(format!("{rel_s} ({}): {d}", interp.runtime));
-                    }
-                    (r.results, r.truncated, r.in_progress)
-                }
-                Err(e) => {
-                    notes.push(format!("{rel_s} ({}): no usable JUnit XML: {e}", interp.runtime));
-                    (Vec::new(), true, None)
-                }
-            };
-            // No complete XML (pytest writes it at the end of the session): keep what the
-            // `-v` console output shows finished.
-            if truncated {
-                let log = pytest_log::parse(&out.stdout);
-                for r in log.results {
-                    if !results.iter().any(|x| x.id == r.id) {
-                        results.push(r);
-                    }
-                }
-                in_progress = in_progress.or(log.in_progress);
-            }
-            (results, truncated, in_progress)
-        }
-        Runner::Unittest => {
-            let r = unittest::parse(&format!("{}\n{}", out.stderr, out.stdout));
-            // A module that fails to import is `unittest.loader._FailedTest.<module>`: one
-            // file-level error with the module's id.
-            let results = r
-                .results
-                .into_iter()
-                .map(|mut t| {
-                    if t.id.as_str().starts_with("unittest.loader._FailedTest.") {
-                        t.id = model::TestId(module.clone());
-                        t.outcome = Outcome::Error;
-                    }
-                    t
-                })
-                .collect();
-            (results, r.truncated, r.in_progress)
-        }
-    };
-    // The runner exited by itself without reporting any test: the module did not import
-    // or collect (`-m unittest MODULE` dies on a SyntaxError in MODULE). One file-level
-    // error carrying the exception, which `reconcile` gives to each of the file's tests.
-    let exited = matches!(out.exit, run::Exit::Code(c) if c != 0);
-    if results.is_empty()
-        && truncated
-        && exited
-        && let Some(exc) = last_exception(&out.stderr)
-    {
-        let mut r = TestResult::new(module.clone(), Outcome::Error).with_message(exc);
-        let tail: Vec<&str> = out.stderr.lines().rev().take(40).collect();
-        r.details = Some(tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
-        results.push(r);
-    }
-    let abnormal = out.exit.is_crash() || out.exit == run::Exit::TimedOut || truncated;
-    if abnormal {
-        let why = format!("{} while running {rel_s}: {}", interp.runtime, out.exit.describe());
-        notes.push(if last_err.is_empty() { why } else { format!("{why}; last stderr line: {last_err}") });
-        if let Some(id) = in_progress {
-            let outcome = if out.exit == run::Exit::TimedOut { Outcome::TimedOut } else { Outcome::Crashed };
-            results.push(TestResult::new(id.0, outcome).with_message(out.exit.describe()));
-        }
-    }
-    for r in &mut results {
-        r.file.get_or_insert_with(|| rel_s.clone());
-    }
-    FileRun { results, exit: out.exit, abnormal, notes }
-}
-
-/// The exception line ending a Python traceback in `stderr` (`SyntaxError: ...`).
-fn last_exception(stderr: &str) -> Option<String> {
-    let lines: Vec<&str> = stderr.lines().collect();
-    let tb = lines.iter().rposition(|l| l.starts_with("Traceback ") || l.starts_with("  File "))?;
-    lines[tb..]
-        .iter()
-        .rev()
-        .find(|l| !l.is_empty() && !l.starts_with(' ') && l.contains(':') && !l.starts_with("Traceback "))
-        .map(|l| l.trim().to_string())
-}
-
-/// Fills in DX-Py's results for tests CPython ran in the same file that DX-Py did not
-/// report: an import failure of the whole module becomes that error on each of them; an
-/// abnormal end (crash, timeout) becomes `crashed`/`timed_out`.
-fn reconcile(cpython: &[TestResult], dx: &mut FileRun, module: &str) {
-    let file_error = dx.results.iter().find(|r| r.id.as_str() == module && r.outcome == Outcome::Error).cloned();
-    let missing: Vec<&TestResult> =
-        cpython.iter().filter(|c| c.id.as_str() != module && !dx.results.iter().any(|d| d.id == c.id)).collect();
-    if missing.is_empty() {
-        return;
-    }
-    let fill = |c: &TestResult, outcome: Outcome, msg: String, details: Option<String>| {
-        let mut r = TestResult::new(c.id.0.clone(), outcome).with_message(msg);
-        r.details = details;
-        r.file = c.file.clone();
-        r
-    };
-    let extra: Vec<TestResult> = if let Some(e) = &file_error {
-        missing
-            .iter()
-            .map(|c| fill(c, Outcome::Error, e.message.clone().unwrap_or_default(), e.details.clone()))
-            .collect()
-    } else if dx.abnormal {
-        let outcome = if dx.exit == run::Exit::TimedOut { Outcome::TimedOut } else { Outcome::Crashed };
-        let msg = format!("DX-Py ended ({}) before reporting this test", dx.exit.describe());
-        missing.iter().map(|c| fill(c, outcome, msg.clone(), None)).collect()
-    } else {
-        Vec::new()
-    };
-    if file_error.is_some() && !extra.is_empty() {
-        dx.results.retain(|r| r.id.as_str() != module);
-    }
-    dx.results.extend(extra);
-}
-
 /// Runs every test file under `dir` under CPython (`python`) and DX-Py (`dx_py`),
 /// compares them and builds the matrix. `Err` only when nothing can run at all (no test
 /// files, an executable missing).
@@ -352,7 +203,7 @@ pub fn validate_dir(dir: &Path, dx_py: &Path, python: &Path, opts: &Options) -> 
         Ok(o) => return Err(format!("{} -c pass: {}", python.display(), o.exit.describe())),
         Err(e) => return Err(e),
     }
-    let files = discover(&dir);
+    let files = opts.files.clone().unwrap_or_else(|| discover(&dir));
     if files.is_empty() {
         return Err(format!("no test files (test_*.py, *_test.py) under {}", dir.display()));
     }
@@ -392,7 +243,7 @@ pub fn validate_dir(dir: &Path, dx_py: &Path, python: &Path, opts: &Options) -> 
             notes.push(format!("suite timeout: {} not run", rel.display()));
             continue;
         }
-        let c = run_file(&cp, cp_runner, &dir, rel, t);
+        let c = run_file_with(&cp, cp_runner, &dir, rel, &opts.pytest_args, t);
         cp_run.notes.extend(c.notes.iter().cloned());
         let t = remaining(Instant::now());
         let mut d = if t.is_zero() {
@@ -403,8 +254,11 @@ pub fn validate_dir(dir: &Path, dx_py: &Path, python: &Path, opts: &Options) -> 
                 notes: vec![format!("suite timeout before DX-Py ran {}", rel.display())],
             }
         } else {
-            run_file(&dx, dx_runner, &dir, rel, t)
+            run_file_with(&dx, dx_runner, &dir, rel, &opts.pytest_args, t)
         };
+        if dx_runner == Runner::Pytest {
+            resume_after_crash(&dx, &dir, rel, &opts.pytest_args, &c.results, &mut d, || remaining(Instant::now()));
+        }
         reconcile(&c.results, &mut d, &module);
         dx_run.notes.extend(d.notes.iter().cloned());
         cp_run.results.extend(c.results);

@@ -22,6 +22,8 @@ pub const FEATURES_YAML: &str = include_str!("../features.yaml");
 const TEMPLATE: &str = include_str!("../templates/matrix.md.j2");
 /// How many signatures and categories the matrix lists.
 const TOP_N: usize = 15;
+/// How many notes per framework the Markdown shows (all are in the JSON).
+const NOTES_N: usize = 12;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct FeatureRule {
@@ -184,7 +186,7 @@ pub struct Matrix {
 }
 
 /// The input for one framework: its comparison and the notes of both runs.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FrameworkRun {
     pub framework: String,
     pub version: String,
@@ -346,6 +348,19 @@ impl Matrix {
                 }
             })
             .collect();
+        let notes: Vec<_> = self
+            .frameworks
+            .iter()
+            .filter(|f| !f.notes.is_empty())
+            .map(|f| {
+                let shown: Vec<String> = f.notes.iter().take(NOTES_N).map(|n| one_line(n)).collect();
+                minijinja::context! {
+                    framework => f.framework,
+                    notes => shown,
+                    more => f.notes.len().saturating_sub(NOTES_N),
+                }
+            })
+            .collect();
         let tmpl = env.get_template("matrix.md").expect("template registered");
         tmpl.render(minijinja::context! {
             frameworks => self.frameworks,
@@ -354,9 +369,16 @@ impl Matrix {
             capi => named(|u| if let Unblocker::CApi(n) = u { Some(n) } else { None }),
             features_needed => named(|u| if let Unblocker::Feature(n) = u { Some(n) } else { None }),
             modules => named(|u| if let Unblocker::Module(n) = u { Some(n) } else { None }),
+            notes => notes,
         })
         .expect("matrix template renders")
     }
+}
+
+/// A note as one Markdown list line (notes may carry stderr lines).
+fn one_line(s: &str) -> String {
+    let flat: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > 600 { format!("{}...", flat.chars().take(600).collect::<String>()) } else { flat }
 }
 
 fn unblocker_label(u: &Unblocker) -> String {

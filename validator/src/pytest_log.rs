@@ -33,6 +33,22 @@ fn status(word: &str) -> Option<Outcome> {
     })
 }
 
+/// A `-v` line's node id and the rest. A parameter id may hold spaces
+/// (`test_x[ ] PASSED`): the node id then runs to the first `]` followed by a space or the
+/// end of the line.
+fn split_node(t: &str) -> (&str, &str) {
+    let first_space = t.find(' ').unwrap_or(t.len());
+    let end = match t.find('[') {
+        Some(b) if b < first_space && !t[b..first_space].contains(']') => t[b..]
+            .match_indices(']')
+            .map(|(i, _)| b + i + 1)
+            .find(|&e| e == t.len() || t[e..].starts_with(' '))
+            .unwrap_or(first_space),
+        _ => first_space,
+    };
+    (&t[..end], t[end..].trim())
+}
+
 /// Parses `pytest -v` output. `truncated` is true when no final summary line
 /// (`=== N passed ... in 0.1s ===`) was seen; `ran` is not filled in.
 pub fn parse(output: &str) -> UnittestReport {
@@ -59,7 +75,7 @@ pub fn parse(output: &str) -> UnittestReport {
             }
             continue;
         }
-        let Some((node, rest)) = t.split_once(' ').map(|(n, r)| (n, r.trim())).or(Some((t, ""))) else { continue };
+        let (node, rest) = split_node(t);
         if !node.contains("::") || node.starts_with('[') {
             continue;
         }
@@ -76,8 +92,9 @@ pub fn parse(output: &str) -> UnittestReport {
                 report.results.push(r);
                 report.in_progress = None;
             }
-            None if rest.is_empty() || rest.starts_with('[') => report.in_progress = Some(id),
-            None => {}
+            // No status: the test is running. Text after the node id is what the process
+            // wrote to the terminal before dying (a Rust panic message).
+            None => report.in_progress = Some(id),
         }
     }
     report.truncated = !summary;
@@ -96,5 +113,13 @@ mod tests {
         assert_eq!(r.results.len(), 1);
         assert_eq!(r.in_progress.as_ref().map(|t| t.as_str()), Some("tests.test_x.test_b"));
         assert!(r.truncated);
+        let out =
+            "tests/test_x.py::test_a PASSED [ 50%]\ntests/test_x.py::test_b thread 'main' (7) panicked at x.rs:1:2:\n";
+        assert_eq!(parse(out).in_progress.as_ref().map(|t| t.as_str()), Some("tests.test_x.test_b"));
+        let out = "tests/test_x.py::test_a[ ] PASSED [ 50%]\ntests/test_x.py::test_a[a b] thread 'main' panicked\n";
+        let r = parse(out);
+        assert_eq!(r.results[0].id.as_str(), "tests.test_x.test_a[ ]");
+        assert_eq!(r.results[0].outcome, Outcome::Passed);
+        assert_eq!(r.in_progress.as_ref().map(|t| t.as_str()), Some("tests.test_x.test_a[a b]"));
     }
 }

@@ -4,6 +4,7 @@ mod bench;
 mod coverage;
 mod generate;
 mod import_spec;
+mod validate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,6 +28,8 @@ enum Command {
     CoverageReport(coverage::Args),
     /// Run the benches/ workloads on CPython 3.11 and DX-Py, interleaved; Markdown, JSON, SVG.
     Bench(bench::Args),
+    /// Run the framework matrix (validator/frameworks.toml) under CPython 3.11 and DX-Py; reports/compat/.
+    Validate(validate::Args),
 }
 
 /// The workspace root (xtask lives one level below it).
@@ -40,6 +43,7 @@ fn main() -> ExitCode {
         Command::Gen(a) => generate::run(a),
         Command::CoverageReport(a) => coverage::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::Validate(a) => validate::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
