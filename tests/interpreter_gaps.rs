@@ -5,10 +5,11 @@ mod common;
 
 use common::*;
 
-/// `finally:` blocks with comprehensions after a `return` in the `try:`: in a script, in
-/// `compile()`d source, in a generator and a method, as CPython runs them.
+/// `finally:` blocks with comprehensions after a `return` in the `try:` (in a script, in
+/// `compile()`d source, in a generator and a method), and f-string ASTs with plain
+/// expressions as values, as CPython runs them.
 #[test]
-fn finally_with_comprehensions_like_cpython() {
+fn worked_around_gaps_like_cpython() {
     let dir = scratch("interpreter-gaps");
     let script = repo().join("tests/scripts/use_interpreter_gaps.py");
     let script = script.to_str().unwrap();

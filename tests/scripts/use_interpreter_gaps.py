@@ -59,3 +59,10 @@ print(type(K().method([1])).__name__)
 print(nested([5]))
 for entry in log:
     print(entry)
+
+# An f-string AST whose values are plain str expressions (as werkzeug's URL builders make).
+import ast
+
+name = ast.Call(ast.Name("str", ast.Load()), [ast.Constant(42)], [])
+tree = ast.Expression(ast.JoinedStr([ast.Constant("/items/"), name, ast.Constant("?q=1")]))
+print(eval(compile(ast.fix_missing_locations(tree), "<ast>", "eval")))

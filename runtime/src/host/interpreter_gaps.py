@@ -11,6 +11,12 @@
 #    the enclosing function also binds are declared `nonlocal`; bodies that `return`,
 #    `yield`, `await`, `break`, `continue` or declare `global`/`nonlocal`, or that bind a
 #    name the function reads elsewhere without binding it, are left alone.
+#
+# 2. `JoinedStr` (f-string) nodes whose values are plain expressions: CPython compiles any
+#    str-valued expression there (werkzeug's URL builders make such ASTs), RustPython only
+#    `Constant` and `FormattedValue` ("required field "value" missing from Constant"). When
+#    compiling an AST fails so, each such value is wrapped in a `FormattedValue` without
+#    conversion or format spec, which gives the same str for a str.
 import ast as _ast
 import builtins as _builtins
 
@@ -74,11 +80,34 @@ def _install():
             node.finalbody = [_ast.Expr(_ast.Call(func=_ast.Name(name, _ast.Load()), args=[], keywords=[]))]
             return [_ast.copy_location(helper, node), node]
 
+    class JoinedStrFix(_ast.NodeTransformer):
+        def __init__(self):
+            self.count = 0
+
+        def visit_JoinedStr(self, node):
+            self.generic_visit(node)
+            values = []
+            for v in node.values:
+                if not isinstance(v, (_ast.Constant, _ast.FormattedValue)):
+                    v = _ast.copy_location(_ast.FormattedValue(value=v, conversion=-1, format_spec=None), v)
+                    self.count += 1
+                values.append(v)
+            node.values = values
+            return node
+
     original = _builtins.compile
 
     def compile(source, filename, mode, flags=0, dont_inherit=False, optimize=-1, **kwargs):
         try:
             return original(source, filename, mode, flags, dont_inherit, optimize, **kwargs)
+        except TypeError as e:
+            if not isinstance(source, _ast.AST) or 'required field "value" missing from Constant' not in str(e):
+                raise
+            fix = JoinedStrFix()
+            tree = _ast.fix_missing_locations(fix.visit(source))
+            if not fix.count:
+                raise
+            return original(tree, filename, mode, flags, dont_inherit, optimize, **kwargs)
         except SyntaxError as e:
             if "no symbol table available" not in str(e) or flags & _ast.PyCF_ONLY_AST:
                 raise
