@@ -441,6 +441,12 @@ unsafe fn free_proxy(p: *mut PyObject) {
             }
         }
         mirror::dealloc(p, has_type_flag(p, Py_TPFLAGS_LIST_SUBCLASS));
+        static SLICE: OnceLock<usize> = OnceLock::new();
+        if (*p).ob_type as usize == *SLICE.get_or_init(|| type_ptr("PySlice_Type") as usize) {
+            for i in 0..3 {
+                crate::capi::object::Py_DecRef(p.cast::<u8>().add(16).cast::<*mut PyObject>().add(i).read());
+            }
+        }
         if has_type_flag(p, Py_TPFLAGS_UNICODE_SUBCLASS) {
             // A non-ASCII str owns its UTF-8 cache (`utf8_of`).
             let base = p.cast::<u8>();
@@ -534,6 +540,23 @@ fn materialise(vm: &VirtualMachine, obj: &PyObjectRef) -> *mut PyObject {
     }
     if let Some(kind) = mirror::kind_of(obj) {
         return mirror::materialise(obj, kind, ty);
+    }
+    if let Some(c) = obj.downcast_ref::<rustpython_vm::builtins::PyComplex>() {
+        // `PyComplexObject`: the header, then `Py_complex cval`.
+        let p = allocate(32, ty, Some(obj.clone()));
+        let c = c.to_complex();
+        // SAFETY: 32 bytes were allocated; the two doubles follow the 16-byte header.
+        unsafe { p.cast::<u8>().add(16).cast::<Py_complex>().write(Py_complex { real: c.re, imag: c.im }) };
+        return p;
+    }
+    if let Some(s) = obj.downcast_ref::<rustpython_vm::builtins::PySlice>() {
+        // `PySliceObject`: the header, then `start`, `stop`, `step`, each owned.
+        let none = vm.ctx.none();
+        let parts = [s.start.as_ref().unwrap_or(&none), &s.stop, s.step.as_ref().unwrap_or(&none)].map(|o| to_c(vm, o));
+        let p = allocate(40, ty, Some(obj.clone()));
+        // SAFETY: 40 bytes were allocated; the three pointers follow the header.
+        unsafe { core::ptr::copy_nonoverlapping(parts.as_ptr(), p.cast::<u8>().add(16).cast::<*mut PyObject>(), 3) };
+        return p;
     }
     if let Some(capsule) = obj.downcast_ref::<crate::capi::pycapsule::PyCapsule>() {
         return crate::capi::pycapsule::materialise(obj, capsule);

@@ -13,94 +13,94 @@ use crate::generated::registry::idx;
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyComplex_AsCComplex(op: *mut PyObject) -> Py_complex {
     crate::registry::record_call(idx::PyComplex_AsCComplex);
-    crate::missing::called(idx::PyComplex_AsCComplex);
-    unsafe { ::core::mem::zeroed() }
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::complexobject::PyComplex_AsCComplex(op) }
 }
 
 /// `PyObject *PyComplex_FromCComplex(Py_complex arg0)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyComplex_FromCComplex(arg0: Py_complex) -> *mut PyObject {
     crate::registry::record_call(idx::PyComplex_FromCComplex);
-    crate::missing::called(idx::PyComplex_FromCComplex);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::complexobject::PyComplex_FromCComplex(arg0) }
 }
 
 /// `PyObject *PyComplex_FromDoubles(double real, double imag)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyComplex_FromDoubles(real: c_double, imag: c_double) -> *mut PyObject {
     crate::registry::record_call(idx::PyComplex_FromDoubles);
-    crate::missing::called(idx::PyComplex_FromDoubles);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::complexobject::PyComplex_FromDoubles(real, imag) }
 }
 
 /// `double PyComplex_ImagAsDouble(PyObject *op)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyComplex_ImagAsDouble(op: *mut PyObject) -> c_double {
     crate::registry::record_call(idx::PyComplex_ImagAsDouble);
-    crate::missing::called(idx::PyComplex_ImagAsDouble);
-    -1.0
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::complexobject::PyComplex_ImagAsDouble(op) }
 }
 
 /// `double PyComplex_RealAsDouble(PyObject *op)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyComplex_RealAsDouble(op: *mut PyObject) -> c_double {
     crate::registry::record_call(idx::PyComplex_RealAsDouble);
-    crate::missing::called(idx::PyComplex_RealAsDouble);
-    -1.0
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::complexobject::PyComplex_RealAsDouble(op) }
 }
 
 /// `double _Py_c_abs(Py_complex arg0)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _Py_c_abs(arg0: Py_complex) -> c_double {
     crate::registry::record_call(idx::_Py_c_abs);
-    crate::missing::called(idx::_Py_c_abs);
-    -1.0
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::complexobject::_Py_c_abs(arg0) }
 }
 
 /// `Py_complex _Py_c_diff(Py_complex left, Py_complex right)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _Py_c_diff(left: Py_complex, right: Py_complex) -> Py_complex {
     crate::registry::record_call(idx::_Py_c_diff);
-    crate::missing::called(idx::_Py_c_diff);
-    unsafe { ::core::mem::zeroed() }
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::complexobject::_Py_c_diff(left, right) }
 }
 
 /// `Py_complex _Py_c_neg(Py_complex complex)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _Py_c_neg(complex: Py_complex) -> Py_complex {
     crate::registry::record_call(idx::_Py_c_neg);
-    crate::missing::called(idx::_Py_c_neg);
-    unsafe { ::core::mem::zeroed() }
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::complexobject::_Py_c_neg(complex) }
 }
 
 /// `Py_complex _Py_c_pow(Py_complex num, Py_complex exp)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _Py_c_pow(num: Py_complex, exp: Py_complex) -> Py_complex {
     crate::registry::record_call(idx::_Py_c_pow);
-    crate::missing::called(idx::_Py_c_pow);
-    unsafe { ::core::mem::zeroed() }
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::complexobject::_Py_c_pow(num, exp) }
 }
 
 /// `Py_complex _Py_c_prod(Py_complex left, Py_complex right)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _Py_c_prod(left: Py_complex, right: Py_complex) -> Py_complex {
     crate::registry::record_call(idx::_Py_c_prod);
-    crate::missing::called(idx::_Py_c_prod);
-    unsafe { ::core::mem::zeroed() }
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::complexobject::_Py_c_prod(left, right) }
 }
 
 /// `Py_complex _Py_c_quot(Py_complex dividend, Py_complex divisor)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _Py_c_quot(dividend: Py_complex, divisor: Py_complex) -> Py_complex {
     crate::registry::record_call(idx::_Py_c_quot);
-    crate::missing::called(idx::_Py_c_quot);
-    unsafe { ::core::mem::zeroed() }
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::complexobject::_Py_c_quot(dividend, divisor) }
 }
 
 /// `Py_complex _Py_c_sum(Py_complex left, Py_complex right)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _Py_c_sum(left: Py_complex, right: Py_complex) -> Py_complex {
     crate::registry::record_call(idx::_Py_c_sum);
-    crate::missing::called(idx::_Py_c_sum);
-    unsafe { ::core::mem::zeroed() }
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::complexobject::_Py_c_sum(left, right) }
 }

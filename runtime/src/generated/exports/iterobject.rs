@@ -13,14 +13,14 @@ use crate::generated::registry::idx;
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyCallIter_New(callable: *mut PyObject, sentinel: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PyCallIter_New);
-    crate::missing::called(idx::PyCallIter_New);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::iterobject::PyCallIter_New(callable, sentinel) }
 }
 
 /// `PyObject *PySeqIter_New(PyObject *seq)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PySeqIter_New(seq: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PySeqIter_New);
-    crate::missing::called(idx::PySeqIter_New);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::iterobject::PySeqIter_New(seq) }
 }

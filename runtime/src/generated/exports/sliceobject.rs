@@ -13,40 +13,40 @@ use crate::generated::registry::idx;
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PySlice_AdjustIndices(length: Py_ssize_t, start: *mut Py_ssize_t, stop: *mut Py_ssize_t, step: Py_ssize_t) -> Py_ssize_t {
     crate::registry::record_call(idx::PySlice_AdjustIndices);
-    crate::missing::called(idx::PySlice_AdjustIndices);
-    0
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::sliceobject::PySlice_AdjustIndices(length, start, stop, step) }
 }
 
 /// `int PySlice_GetIndices(PyObject *r, Py_ssize_t length, Py_ssize_t *start, Py_ssize_t *stop, Py_ssize_t *step)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PySlice_GetIndices(r: *mut PyObject, length: Py_ssize_t, start: *mut Py_ssize_t, stop: *mut Py_ssize_t, step: *mut Py_ssize_t) -> c_int {
     crate::registry::record_call(idx::PySlice_GetIndices);
-    crate::missing::called(idx::PySlice_GetIndices);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::sliceobject::PySlice_GetIndices(r, length, start, stop, step) }
 }
 
 /// `int PySlice_GetIndicesEx(PyObject *r, Py_ssize_t length, Py_ssize_t *start, Py_ssize_t *stop, Py_ssize_t *step, Py_ssize_t *slicelength)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PySlice_GetIndicesEx(r: *mut PyObject, length: Py_ssize_t, start: *mut Py_ssize_t, stop: *mut Py_ssize_t, step: *mut Py_ssize_t, slicelength: *mut Py_ssize_t) -> c_int {
     crate::registry::record_call(idx::PySlice_GetIndicesEx);
-    crate::missing::called(idx::PySlice_GetIndicesEx);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::sliceobject::PySlice_GetIndicesEx(r, length, start, stop, step, slicelength) }
 }
 
 /// `PyObject *PySlice_New(PyObject *start, PyObject *stop, PyObject *step)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PySlice_New(start: *mut PyObject, stop: *mut PyObject, step: *mut PyObject) -> *mut PyObject {
     crate::registry::record_call(idx::PySlice_New);
-    crate::missing::called(idx::PySlice_New);
-    ::core::ptr::null_mut()
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::sliceobject::PySlice_New(start, stop, step) }
 }
 
 /// `int PySlice_Unpack(PyObject *slice, Py_ssize_t *start, Py_ssize_t *stop, Py_ssize_t *step)`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PySlice_Unpack(slice: *mut PyObject, start: *mut Py_ssize_t, stop: *mut Py_ssize_t, step: *mut Py_ssize_t) -> c_int {
     crate::registry::record_call(idx::PySlice_Unpack);
-    crate::missing::called(idx::PySlice_Unpack);
-    (-1i64) as c_int
+    // SAFETY: same contract as the C function; the caller upholds it.
+    unsafe { crate::capi::sliceobject::PySlice_Unpack(slice, start, stop, step) }
 }
 
 /// `PyObject *_PySlice_FromIndices(Py_ssize_t start, Py_ssize_t stop)`
