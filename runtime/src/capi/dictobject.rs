@@ -123,15 +123,24 @@ pub unsafe fn PyDict_GetItem(mp: *mut PyObject, key: *mut PyObject) -> *mut PyOb
         }
         // As CPython: a key that cannot be hashed clears every error, the pending one
         // included; errors of the lookup itself are dropped and the pending one kept.
+        // One C-API call: `None` for an unhashable key, `Some(NULL)` for a failed lookup.
         let saved = crate::bridge::errors::take();
-        let hashable = with_vm(false, |vm| Ok(live(vm, key)?.hash(vm).is_ok()));
-        if !hashable {
-            crate::bridge::errors::clear();
-            return NULL;
+        let found = with_vm(Some(NULL), |vm| {
+            if live(vm, key)?.hash(vm).is_err() {
+                return Ok(None);
+            }
+            Ok(Some(lookup(vm, mp, key)?.map_or(NULL, |v| borrowed(vm, mp, &v))))
+        });
+        match found {
+            None => {
+                crate::bridge::errors::clear();
+                NULL
+            }
+            Some(p) => {
+                crate::bridge::errors::restore(saved);
+                p
+            }
         }
-        let found = with_vm(NULL, |vm| Ok(lookup(vm, mp, key)?.map_or(NULL, |v| borrowed(vm, mp, &v))));
-        crate::bridge::errors::restore(saved);
-        found
     }
 }
 
